@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mtrec",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mtrec", targets: ["mtrec"]),
+        .library(name: "Orchestrator", targets: ["Orchestrator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "CSpawnSupport"),
+        .target(
+            name: "Orchestrator",
+            dependencies: [
+                "CSpawnSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "mtrec",
+            dependencies: [
+                "Orchestrator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "OrchestratorTests",
+            dependencies: ["Orchestrator"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["mtrec", "Orchestrator"]
+        ),
+    ]
+)

@@ -1,0 +1,97 @@
+import Foundation
+import Yams
+
+/// Reads a stage manifest (stages/NAME.yaml), reporting every problem with
+/// its place in the manifest file.
+public struct ManifestParser {
+    static let manifestKeys = ["name", "version", "description", "builtin", "command", "inputs", "outputs", "params"]
+    static let paramKeys = ["type", "default", "min", "max", "enum", "doc"]
+    static let portKeys = ["type", "doc", "optional"]
+
+    public init() {}
+
+    public func parse(_ text: String, file: String, origin: String, diagnostics: inout DiagnosticBag) -> StageManifest? {
+        let reader = YAMLReader(file: file)
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        guard let root = reader.compose(text, diagnostics: &diagnostics),
+              let entries = reader.pairs(root, what: "a stage manifest", diagnostics: &diagnostics) else { return nil }
+        let errorsBefore = diagnostics.diagnostics.count
+
+        var manifest = StageManifest(name: "", version: 1, description: "", implementation: .command(""),
+                                     inputs: [], outputs: [], params: [], origin: origin)
+        var implementations: [StageImplementation] = []
+        for (key, keyNode, value) in entries {
+            switch key {
+            case "name": manifest.name = reader.string(value, what: "'name'", diagnostics: &diagnostics) ?? ""
+            case "version":
+                if let version = value.int, version >= 1 { manifest.version = version } else {
+                    diagnostics.error("'version' must be a whole number of at least 1", at: reader.location(value))
+                }
+            case "description": manifest.description = reader.string(value, what: "'description'", diagnostics: &diagnostics) ?? ""
+            case "builtin": reader.string(value, what: "'builtin'", diagnostics: &diagnostics).map { implementations.append(.builtin($0)) }
+            case "command": reader.string(value, what: "'command'", diagnostics: &diagnostics).map { implementations.append(.command($0)) }
+            case "inputs": manifest.inputs = ports(value, what: "inputs", reader: reader, diagnostics: &diagnostics)
+            case "outputs": manifest.outputs = ports(value, what: "outputs", reader: reader, diagnostics: &diagnostics)
+            case "params": manifest.params = params(value, reader: reader, diagnostics: &diagnostics)
+            default:
+                diagnostics.error("unknown manifest key '\(key)'\(Suggestion.hint(for: key, in: Self.manifestKeys))", at: reader.location(keyNode))
+            }
+        }
+        if manifest.name.isEmpty { diagnostics.error("a manifest needs a 'name'", at: start) }
+        if implementations.count != 1 {
+            diagnostics.error("a manifest needs exactly one of 'builtin' (a Swift implementation) or 'command' (a command template)", at: start)
+        } else {
+            manifest.implementation = implementations[0]
+        }
+        return diagnostics.diagnostics.count == errorsBefore ? manifest : nil
+    }
+
+    private func ports(_ node: Node, what: String, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> [PortDeclaration] {
+        guard let entries = reader.pairs(node, what: "'\(what)'", diagnostics: &diagnostics) else { return [] }
+        return entries.map { name, _, value in
+            var port = PortDeclaration(name: name, type: "file", doc: "", optional: false)
+            if let fields = reader.pairs(value, what: "'\(what).\(name)'", diagnostics: &diagnostics) {
+                for (field, fieldNode, fieldValue) in fields {
+                    switch field {
+                    case "type": port.type = fieldValue.scalar?.string ?? port.type
+                    case "doc": port.doc = fieldValue.scalar?.string ?? ""
+                    case "optional": port.optional = fieldValue.bool ?? false
+                    default:
+                        diagnostics.error("unknown key '\(field)' in '\(what).\(name)'\(Suggestion.hint(for: field, in: Self.portKeys))", at: reader.location(fieldNode))
+                    }
+                }
+            }
+            return port
+        }
+    }
+
+    private func params(_ node: Node, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> [ParamDeclaration] {
+        guard let entries = reader.pairs(node, what: "'params'", diagnostics: &diagnostics) else { return [] }
+        return entries.compactMap { name, _, value in
+            guard let fields = reader.pairs(value, what: "'params.\(name)'", diagnostics: &diagnostics) else { return nil }
+            var declaration = ParamDeclaration(name: name, type: .string, doc: "")
+            var sawType = false
+            for (field, fieldNode, fieldValue) in fields {
+                switch field {
+                case "type":
+                    let text = fieldValue.scalar?.string ?? ""
+                    if let type = ParamType(rawValue: text) { declaration.type = type; sawType = true } else {
+                        diagnostics.error("unknown param type '\(text)'; valid types: \(ParamType.allCases.map(\.rawValue).joined(separator: ", "))", at: reader.location(fieldValue))
+                    }
+                case "default": declaration.defaultValue = reader.value(fieldValue, diagnostics: &diagnostics)
+                case "min": declaration.minimum = fieldValue.float
+                case "max": declaration.maximum = fieldValue.float
+                case "enum": declaration.allowed = fieldValue.array().map { reader.value($0, diagnostics: &diagnostics) }
+                case "doc": declaration.doc = fieldValue.scalar?.string ?? ""
+                default:
+                    diagnostics.error("unknown key '\(field)' in 'params.\(name)'\(Suggestion.hint(for: field, in: Self.paramKeys))", at: reader.location(fieldNode))
+                }
+            }
+            if !sawType { diagnostics.error("param '\(name)' needs a 'type'", at: reader.location(value)) }
+            if let value = declaration.defaultValue {
+                declaration.defaultValue = declaration.type.normalize(value)
+            }
+            return declaration
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Runs a stage as a local process in its own process group, so that
+/// stopping it stops everything it started. Command stages run through
+/// `/bin/sh -c`; built-in stages run `mtrec run-stage` on a job file.
+public struct ProcessExecutor: StageExecutor {
+    /// The mtrec binary that runs built-in stages; nil when none are available.
+    public var builtinLauncher: String?
+
+    public init(builtinLauncher: String?) {
+        self.builtinLauncher = builtinLauncher
+    }
+
+    public func execute(_ job: StageJob, cancellation: Cancellation) throws -> ExecutionResult {
+        let arguments: [String]
+        if let command = job.command {
+            arguments = ["/bin/sh", "-c", command]
+        } else if job.builtin != nil, let builtinLauncher {
+            let jobFile = URL(fileURLWithPath: job.stdoutLog).deletingPathExtension().appendingPathExtension("job.json")
+            try JSONEncoder.mtrec.encode(job).write(to: jobFile)
+            arguments = [builtinLauncher, "run-stage", jobFile.path]
+        } else {
+            throw StoreError.io("stage '\(job.stage)' needs built-in '\(job.builtin ?? "?")', which this mtrec binary cannot run")
+        }
+        return try Subprocess.run(arguments, environment: environment(for: job), workingDirectory: job.workingDirectory,
+                                  stdoutPath: job.stdoutLog, stderrPath: job.stderrLog, cancellation: cancellation)
+    }
+
+    /// The parent's environment plus the stage's params, inputs and outputs.
+    func environment(for job: StageJob) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MTREC_PIPELINE"] = job.pipeline
+        environment["MTREC_STAGE"] = job.stage
+        for (name, value) in job.params { environment["MTREC_PARAM_\(Self.variableName(name))"] = value }
+        for (name, path) in job.inputs { environment["MTREC_INPUT_\(Self.variableName(name))"] = path }
+        for (name, path) in job.outputs { environment["MTREC_OUTPUT_\(Self.variableName(name))"] = path }
+        return environment
+    }
+
+    static func variableName(_ name: String) -> String {
+        name.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+
+/// Runs the stages of a plan with Dispatch: a stage starts as soon as every
+/// stage it depends on has finished, up to `jobs` at once. A failed stage
+/// blocks its descendants; independent stages still finish and are cached.
+public final class Scheduler: @unchecked Sendable {
+    fileprivate enum State {
+        case pending, running, finished(StageOutcome)
+    }
+
+    private let pipeline: ResolvedPipeline
+    private let plan: RunPlan
+    private let store: any ArtifactStore
+    private let executor: any StageExecutor
+    private let records: StageRecords
+    private let observer: any RunObserver
+    private let cancellation: Cancellation
+    private let jobs: Int
+    private let logsFolder: URL
+    private let clock = DispatchTime.now()
+
+    /// Guards everything below; stage work runs on the global queues.
+    private let queue = DispatchQueue(label: "mtrec.scheduler")
+    private var states: [String: State] = [:]
+    private var artifacts: [String: StoredArtifact] = [:]
+    private var runningCount = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    public init(pipeline: ResolvedPipeline, plan: RunPlan, store: any ArtifactStore, executor: any StageExecutor,
+                records: StageRecords, observer: any RunObserver, cancellation: Cancellation, jobs: Int, logsFolder: URL) {
+        self.pipeline = pipeline
+        self.plan = plan
+        self.store = store
+        self.executor = executor
+        self.records = records
+        self.observer = observer
+        self.cancellation = cancellation
+        self.jobs = max(1, jobs)
+        self.logsFolder = logsFolder
+    }
+
+    /// Runs the plan to the end and returns each stage's outcome in file order.
+    public func run() -> [StageOutcome] {
+        queue.sync {
+            for planned in plan.stages {
+                let stage = pipeline.stage(planned.name)!
+                switch planned.action {
+                case .useCache:
+                    if let artifact = store.lookup(planned.key, outputs: stage.outputs) {
+                        artifacts[planned.name] = artifact
+                        records.remember(planned.recipe, for: planned.name)
+                        states[planned.name] = .finished(outcome(stage, planned, .cached, reason: "cached", artifact: artifact))
+                    } else {
+                        states[planned.name] = .pending  // removed since planning: build it again
+                    }
+                case .skip:
+                    states[planned.name] = .finished(outcome(stage, planned, .skipped, reason: planned.reason.description))
+                case .run:
+                    states[planned.name] = .pending
+                }
+            }
+            for planned in plan.stages {
+                if case .finished(let outcome)? = states[planned.name], outcome.status == .cached { observer.stageFinished(outcome) }
+            }
+            scheduleReadyStages()
+        }
+        done.wait()
+        return queue.sync {
+            plan.stages.map { planned in
+                guard case .finished(let outcome)? = states[planned.name] else { fatalError("stage \(planned.name) never finished") }
+                return outcome
+            }
+        }
+    }
+
+    /// Must be called on `queue`.
+    private func scheduleReadyStages() {
+        var progressed = true
+        while progressed {
+            progressed = false
+            for planned in plan.stages {
+                guard case .pending? = states[planned.name] else { continue }
+                let stage = pipeline.stage(planned.name)!
+                if cancellation.isCancelled {
+                    states[planned.name] = .finished(outcome(stage, planned, .skipped, reason: "interrupted before it started"))
+                    progressed = true
+                    continue
+                }
+                let dependencyStates = stage.dependencies.map { states[$0] }
+                if let broken = zip(stage.dependencies, dependencyStates).first(where: { $0.1?.isBroken == true }) {
+                    var blocked = outcome(stage, planned, .blocked, reason: "upstream stage '\(broken.0)' did not finish")
+                    blocked.error = "blocked by '\(broken.0)'"
+                    states[planned.name] = .finished(blocked)
+                    observer.stageFinished(blocked)
+                    progressed = true
+                    continue
+                }
+                guard dependencyStates.allSatisfy({ $0?.isComplete == true }), runningCount < jobs else { continue }
+                states[planned.name] = .running
+                runningCount += 1
+                observer.stageStarted(planned.name, reason: planned.reason)
+                DispatchQueue.global().async { [self] in
+                    let result = execute(stage, planned)
+                    queue.async { [self] in
+                        runningCount -= 1
+                        states[planned.name] = .finished(result.outcome)
+                        if let artifact = result.artifact { artifacts[planned.name] = artifact }
+                        observer.stageFinished(result.outcome)
+                        scheduleReadyStages()
+                    }
+                }
+            }
+        }
+        let unfinished = states.values.contains { if case .finished = $0 { false } else { true } }
+        if !unfinished { done.signal() }
+    }
+
+    // MARK: - One stage, on a worker thread
+
+    private func execute(_ stage: ResolvedStage, _ planned: PlannedStage) -> (outcome: StageOutcome, artifact: StoredArtifact?) {
+        let started = elapsed()
+        func failure(_ message: String, exitCode: Int32? = nil) -> (StageOutcome, StoredArtifact?) {
+            var failed = outcome(stage, planned, .failed, reason: planned.reason.description, started: started)
+            failed.error = message
+            failed.exitCode = exitCode
+            return (failed, nil)
+        }
+        let lock: any KeyLock
+        do { lock = try store.lock(planned.key) } catch { return failure("\(error)") }
+        defer { lock.release() }
+
+        if planned.reason != .forced, let artifact = store.lookup(planned.key, outputs: stage.outputs) {
+            records.remember(planned.recipe, for: stage.name)
+            return (outcome(stage, planned, .cached, reason: "built meanwhile by another mtrec process", artifact: artifact, started: started), artifact)
+        }
+
+        let staging: StagingArea
+        let job: StageJob
+        do {
+            staging = try store.stage(planned.key)
+            job = try makeJob(stage, staging: staging)
+        } catch {
+            return failure("\(error)")
+        }
+        let result: ExecutionResult
+        do {
+            result = try executor.execute(job, cancellation: cancellation)
+        } catch {
+            store.discard(staging)
+            return failure("\(error)")
+        }
+
+        var finished = outcome(stage, planned, .failed, reason: planned.reason.description, started: started)
+        finished.exitCode = result.exitCode
+        finished.peakMemoryBytes = result.peakMemoryBytes
+        finished.stdoutLog = job.stdoutLog
+        finished.stderrLog = job.stderrLog
+        if cancellation.isCancelled {
+            store.discard(staging)
+            finished.error = "interrupted"
+            return (finished, nil)
+        }
+        guard result.succeeded else {
+            store.discard(staging)
+            finished.error = result.signal.map { "killed by signal \($0)" } ?? "exited with code \(result.exitCode)"
+            return (finished, nil)
+        }
+        do {
+            let meta = ArtifactMeta(key: planned.key, pipeline: pipeline.name, stage: stage.name, createdAt: Date(),
+                                    seconds: result.seconds, outputBytes: [:])
+            let artifact = try store.commit(staging, outputs: stage.outputs, meta: meta, replacing: planned.reason == .forced)
+            records.remember(planned.recipe, for: stage.name)
+            finished.status = .ran
+            finished.outputs = artifact.outputs.mapValues(\.path)
+            finished.endOffset = elapsed()
+            finished.seconds = finished.endOffset! - started
+            return (finished, artifact)
+        } catch {
+            store.discard(staging)
+            finished.error = "\(error)"
+            return (finished, nil)
+        }
+    }
+
+    private func makeJob(_ stage: ResolvedStage, staging: StagingArea) throws -> StageJob {
+        var inputs: [String: String] = [:]
+        for input in stage.inputs {
+            switch input.source {
+            case .upstream(let upstream, let output):
+                inputs[input.name] = queue.sync { artifacts[upstream]?.outputs[output]?.path } ?? ""
+            case .external(let url):
+                inputs[input.name] = url.path
+            }
+        }
+        let outputs = Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0, staging.outputPath($0).path) })
+        let params = Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, $0.value.plainText) })
+        try FileManager.default.createDirectory(at: logsFolder, withIntermediateDirectories: true)
+        var job = StageJob(pipeline: pipeline.name, stage: stage.name, definition: stage.definition.summary,
+                           params: params, paramsJSON: Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, $0.value.canonicalJSON) }),
+                           inputs: inputs, outputs: outputs, workingDirectory: pipeline.directory.path,
+                           stdoutLog: logsFolder.appendingPathComponent("\(stage.name).out").path,
+                           stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path)
+        if let template = stage.definition.commandTemplate {
+            job.command = CommandTemplate(template).render(inputs: inputs, outputs: outputs, params: params)
+        } else if case .manifest(_, _, .builtin(let name)) = stage.definition {
+            job.builtin = name
+        }
+        return job
+    }
+
+    private func outcome(_ stage: ResolvedStage, _ planned: PlannedStage, _ status: StageStatus, reason: String,
+                         artifact: StoredArtifact? = nil, started: Double? = nil) -> StageOutcome {
+        let now = started.map { _ in elapsed() }
+        return StageOutcome(name: stage.name, definition: stage.definition.summary, status: status, reason: reason,
+                            key: planned.key.hex, seconds: started.map { now! - $0 } ?? 0,
+                            startOffset: started, endOffset: now,
+                            outputs: artifact?.outputs.mapValues(\.path) ?? [:])
+    }
+
+    private func elapsed() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+    }
+}
+
+extension Scheduler.State {
+    /// Finished without outputs: dependents cannot run.
+    fileprivate var isBroken: Bool {
+        if case .finished(let outcome) = self { return [.failed, .blocked].contains(outcome.status) }
+        return false
+    }
+
+    fileprivate var isComplete: Bool {
+        if case .finished(let outcome) = self { return [.ran, .cached, .skipped].contains(outcome.status) }
+        return false
+    }
+}

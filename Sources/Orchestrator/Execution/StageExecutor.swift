@@ -1,0 +1,37 @@
+import Foundation
+
+/// Everything an executor needs to run one stage, with paths already chosen.
+public struct StageJob: Sendable, Codable {
+    public var pipeline: String
+    public var stage: String
+    public var definition: String
+    /// For command stages: the command with placeholders filled in.
+    public var command: String?
+    /// For built-in stages: the implementation's name.
+    public var builtin: String?
+    public var params: [String: String]
+    /// Typed params as canonical JSON, for built-in stages.
+    public var paramsJSON: [String: String]
+    public var inputs: [String: String]
+    public var outputs: [String: String]
+    public var workingDirectory: String
+    public var stdoutLog: String
+    public var stderrLog: String
+}
+
+/// How a stage's process ended.
+public struct ExecutionResult: Sendable {
+    public var exitCode: Int32
+    /// The signal that ended the process, if one did.
+    public var signal: Int32?
+    public var seconds: Double
+    public var peakMemoryBytes: Int64?
+
+    public var succeeded: Bool { exitCode == 0 && signal == nil }
+}
+
+/// Runs a stage's work somewhere: a local process today, a container on a
+/// cluster later. `execute` blocks until the work ends.
+public protocol StageExecutor: Sendable {
+    func execute(_ job: StageJob, cancellation: Cancellation) throws -> ExecutionResult
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// How a stage ended in a run, as the report states it.
+public enum StageStatus: String, Codable, Sendable {
+    case ran, cached, failed, skipped, blocked
+}
+
+/// One stage's line in a run report.
+public struct StageOutcome: Codable, Sendable {
+    public var name: String
+    /// `uses: NAME@VERSION` or `command: TEXT`.
+    public var definition: String
+    public var status: StageStatus
+    public var reason: String
+    public var key: String
+    public var seconds: Double
+    /// Seconds from the start of the run; nil when the stage did not run.
+    public var startOffset: Double?
+    public var endOffset: Double?
+    public var outputs: [String: String]
+    public var exitCode: Int32?
+    public var peakMemoryBytes: Int64?
+    public var stdoutLog: String?
+    public var stderrLog: String?
+    /// What went wrong, for failed and blocked stages.
+    public var error: String?
+}
+
+/// The result of a whole run.
+public struct RunOutcome: Codable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        case succeeded, failed, interrupted
+    }
+
+    public var pipeline: String
+    public var file: String
+    public var runId: String
+    public var status: Status
+    public var startedAt: Date
+    public var seconds: Double
+    public var stages: [StageOutcome]
+    /// Destination paths written by `publish`.
+    public var published: [String]
+}
+
+/// Hears about a run as it goes, to show progress.
+public protocol RunObserver: Sendable {
+    func stageStarted(_ name: String, reason: RunReason)
+    func stageFinished(_ outcome: StageOutcome)
+}

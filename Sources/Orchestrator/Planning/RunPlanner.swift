@@ -1,0 +1,94 @@
+import Foundation
+
+/// One stage's place in a plan.
+public struct PlannedStage: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Run the stage.
+        case run
+        /// Use the cached outputs.
+        case useCache
+        /// Not part of this run.
+        case skip
+    }
+
+    public var name: String
+    public var key: StageKey
+    public var recipe: KeyRecipe
+    public var action: Action
+    public var reason: RunReason
+}
+
+/// What a run will do and why, decided before anything runs (as DVC's
+/// reproduce separates planning from executing).
+public struct RunPlan: Sendable {
+    public var stages: [PlannedStage]
+
+    public func stage(_ name: String) -> PlannedStage? { stages.first { $0.name == name } }
+    public var toRun: [PlannedStage] { stages.filter { $0.action == .run } }
+}
+
+public enum PlanError: Error, CustomStringConvertible {
+    case usage([String])
+    case missingUpstream([(stage: String, needs: String)])
+
+    public var description: String {
+        switch self {
+        case .usage(let messages):
+            messages.joined(separator: "\n")
+        case .missingUpstream(let missing):
+            "cannot run the selected stages: their inputs are not cached:\n"
+                + missing.map { "  \($0.stage) needs '\($0.needs)', which has not run with its current inputs" }.joined(separator: "\n")
+                + "\nrun those stages first, or select them too (e.g. with --until)"
+        }
+    }
+}
+
+public struct RunPlanner {
+    public let pipeline: ResolvedPipeline
+    public let keys: StageKeys
+    public let store: any ArtifactStore
+    public let records: StageRecords
+
+    public init(pipeline: ResolvedPipeline, keys: StageKeys, store: any ArtifactStore, records: StageRecords) {
+        self.pipeline = pipeline
+        self.keys = keys
+        self.store = store
+        self.records = records
+    }
+
+    public func plan(_ selection: Selection = Selection()) throws -> RunPlan {
+        let graph = StageGraph(pipeline)
+        let unknown = selection.unknownNames(in: graph)
+        guard unknown.isEmpty else { throw PlanError.usage(unknown) }
+        let selected = selection.selected(in: graph)
+        let forced = selection.forced(in: graph)
+
+        var planned: [String: PlannedStage] = [:]
+        for stage in pipeline.stages {
+            let key = keys.keys[stage.name]!, recipe = keys.recipes[stage.name]!
+            let cached = store.lookup(key, outputs: stage.outputs) != nil
+            let (action, reason): (PlannedStage.Action, RunReason)
+            if !selected.contains(stage.name) {
+                (action, reason) = (cached ? .useCache : .skip, cached ? .cached : .notSelected)
+            } else if forced.contains(stage.name) {
+                (action, reason) = (.run, .forced)
+            } else if cached {
+                (action, reason) = (.useCache, .cached)
+            } else {
+                (action, reason) = (.run, RunReason.explain(current: recipe, last: records.last(stage.name)))
+            }
+            planned[stage.name] = PlannedStage(name: stage.name, key: key, recipe: recipe, action: action, reason: reason)
+        }
+
+        // A stage that runs needs each stage it reads from to run too or be cached.
+        var missing: [(stage: String, needs: String)] = []
+        for stage in pipeline.stages where planned[stage.name]!.action == .run {
+            for input in stage.inputs {
+                guard case .upstream(let upstream, _) = input.source, planned[upstream]!.action == .skip else { continue }
+                if !missing.contains(where: { $0 == (stage.name, upstream) }) { missing.append((stage.name, upstream)) }
+            }
+        }
+        guard missing.isEmpty else { throw PlanError.missingUpstream(missing) }
+        return RunPlan(stages: pipeline.stages.map { planned[$0.name]! })
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Reads a pipeline file, finds its stage catalog and validates it.
+public struct PipelineLoader: Sendable {
+    public var embeddedManifests: [EmbeddedManifest]
+
+    public init(embeddedManifests: [EmbeddedManifest]) {
+        self.embeddedManifests = embeddedManifests
+    }
+
+    /// The catalog for a pipeline file: built-ins plus the project's stages/.
+    public func catalog(near path: String, diagnostics: inout DiagnosticBag) -> StageCatalog {
+        let url = URL(fileURLWithPath: path)
+        return StageCatalog.load(embedded: embeddedManifests, projectFolder: StageCatalog.projectStagesFolder(near: url),
+                                 diagnostics: &diagnostics)
+    }
+
+    /// Every diagnostic for the file; the pipeline when there are no errors.
+    public func load(_ path: String, overrides: [Override] = []) -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
+        var diagnostics = DiagnosticBag()
+        let url = URL(fileURLWithPath: path)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the pipeline file as UTF-8 text" : "no such pipeline file"
+            diagnostics.error(reason, at: SourceLocation(file: path, line: 1, column: 1))
+            return (nil, diagnostics.sorted)
+        }
+        let catalog = catalog(near: path, diagnostics: &diagnostics)
+        guard let spec = PipelineParser().parse(text, file: path, directory: url.deletingLastPathComponent().standardizedFileURL,
+                                                diagnostics: &diagnostics) else {
+            return (nil, diagnostics.sorted)
+        }
+        let pipeline = PipelineValidator(catalog: catalog).resolve(spec, overrides: overrides, diagnostics: &diagnostics)
+        return (diagnostics.hasErrors ? nil : pipeline, diagnostics.sorted)
+    }
+}

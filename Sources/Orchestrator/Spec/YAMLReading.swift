@@ -1,0 +1,113 @@
+import Foundation
+import Yams
+
+/// Small helpers for reading a composed YAML tree while keeping locations.
+struct YAMLReader {
+    let file: String
+
+    func location(_ node: Node) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    /// Composes a YAML text; a syntax error becomes a diagnostic at its place.
+    func compose(_ text: String, diagnostics: inout DiagnosticBag) -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            let (message, mark) = Self.describe(error)
+            let place = SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+            diagnostics.error("invalid YAML: \(message)", at: place)
+        } catch {
+            diagnostics.error("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+        }
+        return nil
+    }
+
+    static func describe(_ error: YamlError) -> (String, Mark?) {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return (prefix + problem, mark)
+        case .reader(let problem, _, _, _):
+            return (problem, nil)
+        default:
+            return ("\(error)", nil)
+        }
+    }
+
+    /// The pairs of a mapping node, reporting an error when the node is not one.
+    func pairs(_ node: Node, what: String, diagnostics: inout DiagnosticBag) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard case .mapping(let mapping) = node else {
+            diagnostics.error("\(what) must be a mapping of 'key: value' lines, not \(kind(node))", at: location(node))
+            return nil
+        }
+        var seen: Set<String> = []
+        var result: [(key: String, keyNode: Node, value: Node)] = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                diagnostics.error("\(what) keys must be plain names", at: location(keyNode))
+                continue
+            }
+            if !seen.insert(key).inserted {
+                diagnostics.error("duplicate key '\(key)' in \(what)", at: location(keyNode))
+                continue
+            }
+            result.append((key, keyNode, value))
+        }
+        return result
+    }
+
+    /// A scalar's text, reporting an error when the node is a list or mapping.
+    func string(_ node: Node, what: String, diagnostics: inout DiagnosticBag) -> String? {
+        if let scalar = node.scalar { return scalar.string }
+        diagnostics.error("\(what) must be text, not \(kind(node))", at: location(node))
+        return nil
+    }
+
+    /// A list of scalars; a single scalar counts as a list of one.
+    func strings(_ node: Node, what: String, diagnostics: inout DiagnosticBag) -> [Located<String>] {
+        if let scalar = node.scalar { return [Located(scalar.string, at: location(node))] }
+        guard case .sequence(let sequence) = node else {
+            diagnostics.error("\(what) must be a list of names, not \(kind(node))", at: location(node))
+            return []
+        }
+        return sequence.compactMap { item in
+            string(item, what: "each entry of \(what)", diagnostics: &diagnostics).map { Located($0, at: location(item)) }
+        }
+    }
+
+    /// A typed value, following YAML's resolution of plain scalars.
+    func value(_ node: Node, diagnostics: inout DiagnosticBag) -> ParamValue {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style != .plain { return .string(scalar.string) }
+            switch Tag.Name(rawValue: node.tag.description) {
+            case .int: return node.int.map(ParamValue.int) ?? .string(scalar.string)
+            case .float: return node.float.map(ParamValue.float) ?? .string(scalar.string)
+            case .bool: return node.bool.map(ParamValue.bool) ?? .string(scalar.string)
+            case .null: return .null
+            default: return .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            return .list(sequence.map { value($0, diagnostics: &diagnostics) })
+        case .mapping:
+            let entries = pairs(node, what: "a mapping value", diagnostics: &diagnostics) ?? []
+            return .map(entries.map { ($0.key, value($0.value, diagnostics: &diagnostics)) })
+        case .alias:
+            diagnostics.error("YAML aliases are not supported here; write the value out", at: location(node))
+            return .null
+        }
+    }
+
+    func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar: "a single value"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+}

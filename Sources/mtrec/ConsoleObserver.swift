@@ -1,0 +1,46 @@
+import Foundation
+import Orchestrator
+
+/// One line per stage event, safe to call from several threads.
+final class ConsoleObserver: RunObserver, @unchecked Sendable {
+    private let lock = NSLock()
+
+    func stageStarted(_ name: String, reason: RunReason) {
+        say("\(Console.paint("start ", "36")) \(name)  (\(reason))")
+    }
+
+    func stageFinished(_ outcome: StageOutcome) {
+        switch outcome.status {
+        case .ran:
+            say("\(Console.paint("done  ", "32")) \(outcome.name)  \(String(format: "%.2fs", outcome.seconds))")
+        case .cached:
+            say("\(Console.paint("cached", "2")) \(outcome.name)")
+        case .failed:
+            var text = "\(Console.paint("FAILED", "31")) \(outcome.name)  \(outcome.error ?? "")"
+            if let tail = StderrTail.read(outcome.stderrLog), !tail.isEmpty {
+                text += "\n" + tail.map { "        | \($0)" }.joined(separator: "\n")
+            }
+            say(text)
+        case .blocked:
+            say("\(Console.paint("blocked", "33")) \(outcome.name)  (\(outcome.error ?? outcome.reason))")
+        case .skipped:
+            break
+        }
+    }
+
+    private func say(_ text: String) {
+        lock.lock()
+        Console.line(text)
+        lock.unlock()
+    }
+}
+
+/// The last lines a failed stage wrote to stderr.
+enum StderrTail {
+    static func read(_ path: String?, lines count: Int = 10) -> [String]? {
+        guard let path, let data = FileManager.default.contents(atPath: path) else { return nil }
+        let tail = data.suffix(16_384)
+        let lines = String(decoding: tail, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.suffix(count + 1).map(String.init).filter { !$0.isEmpty }.suffix(count).map { $0 }
+    }
+}

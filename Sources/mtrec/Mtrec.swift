@@ -1,0 +1,16 @@
+import ArgumentParser
+
+struct Mtrec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mtrec",
+        abstract: "Declarative pipelines for multi-task recommendation: cached, resumable, parallel.",
+        subcommands: [RunCommand.self, ValidateCommand.self, StatusCommand.self, DagCommand.self,
+                      StagesCommand.self, RunStageCommand.self]
+    )
+}
+
+enum ExitStatus {
+    static let stageFailed = ExitCode(1)
+    static let invalid = ExitCode(2)
+    static let interrupted = ExitCode(130)
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Orchestrator
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline: stages whose key is cached are reused, the rest run in parallel.")
+
+    @OptionGroup var pipelineOptions: PipelineOptions
+
+    @Option(parsing: .upToNextOption, help: "Run only these stages; their inputs must be cached.")
+    var only: [String] = []
+
+    @Option(help: "Run this stage and everything downstream of it.")
+    var from: String?
+
+    @Option(help: "Run this stage and everything upstream of it.")
+    var until: String?
+
+    @Option(parsing: .upToNextOption, help: "Rerun these stages and everything downstream even if cached.")
+    var force: [String] = []
+
+    @Flag(help: "Print the plan (what would run and why) and stop.")
+    var dryRun = false
+
+    @Option(help: "How many stages may run at once (default: number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Write a JSON report of the run to this file.")
+    var report: String?
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let pipeline = try pipelineOptions.load()
+        let runner = pipelineOptions.runner()
+        let selection = Selection(only: only, from: from, until: until, force: force)
+        if dryRun {
+            let plan = try planOrExit { try runner.plan(pipeline, selection: selection) }
+            Console.line(PlanPrinter.render(plan, pipeline: pipeline))
+            return
+        }
+
+        let cancellation = Cancellation()
+        let interrupts = InterruptHandler { cancellation.cancel() }
+        let outcome = try planOrExit {
+            try runner.run(pipeline, selection: selection, jobs: jobs, observer: ConsoleObserver(), cancellation: cancellation)
+        }
+        interrupts.stop()
+        if let report { try RunReportWriter.write(outcome, to: report) }
+        Console.line(RunSummary.render(outcome))
+        switch outcome.status {
+        case .succeeded: return
+        case .failed: throw ExitStatus.stageFailed
+        case .interrupted: throw ExitStatus.interrupted
+        }
+    }
+}
+
+/// Plan errors (unknown stage names, uncached upstream) are usage errors: exit 2.
+func planOrExit<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as PlanError {
+        Console.error("error: \(error)")
+        throw ExitStatus.invalid
+    }
+}

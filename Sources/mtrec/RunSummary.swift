@@ -1,0 +1,39 @@
+import Foundation
+import Orchestrator
+
+/// The table printed at the end of every run, and the failure details.
+enum RunSummary {
+    static func render(_ outcome: RunOutcome) -> String {
+        var rows = [["stage", "status", "seconds", "key", "reason"]]
+        for stage in outcome.stages {
+            rows.append([stage.name, stage.status.rawValue, String(format: "%.2f", stage.seconds),
+                         String(stage.key.prefix(12)), stage.error ?? stage.reason])
+        }
+        var text = "\n" + Console.table(rows) + "\n"
+        let counts = Dictionary(grouping: outcome.stages, by: \.status).mapValues(\.count)
+        let parts = ["ran", "cached", "failed", "blocked", "skipped"].compactMap { name in
+            StageStatus(rawValue: name).flatMap { counts[$0] }.map { "\($0) \(name)" }
+        }
+        text += "\n\(outcome.pipeline): \(outcome.status.rawValue) in \(String(format: "%.2f", outcome.seconds))s (\(parts.joined(separator: ", "))); run \(outcome.runId)"
+        for path in outcome.published { text += "\npublished \(path)" }
+        for stage in outcome.stages where stage.status == .failed {
+            text += "\nstage '\(stage.name)' failed: \(stage.error ?? "unknown error")"
+            if let log = stage.stderrLog { text += "\n  stderr: \(log)" }
+            if let tail = StderrTail.read(stage.stderrLog), !tail.isEmpty {
+                text += "\n" + tail.map { "  | \($0)" }.joined(separator: "\n")
+            }
+        }
+        return text
+    }
+}
+
+enum RunReportWriter {
+    static func write(_ outcome: RunOutcome, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try encoder.encode(outcome).write(to: url, options: .atomic)
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import Foundation
+
+// Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage, 130 interrupted.
+do {
+    var command = try Mtrec.parseAsRoot()
+    try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    if Mtrec.exitCode(for: error) == .success {
+        print(Mtrec.fullMessage(for: error))
+        exit(0)
+    }
+    FileHandle.standardError.write(Data((Mtrec.fullMessage(for: error) + "\n").utf8))
+    exit(2)
+}
