@@ -11,7 +11,7 @@ public struct ManifestParser {
     public init() {}
 
     public func parse(_ text: String, file: String, origin: String, diagnostics: inout DiagnosticBag) -> StageManifest? {
-        let reader = YAMLReader(file: file)
+        var reader = YAMLReader(file: file)
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard let root = reader.compose(text, diagnostics: &diagnostics),
               let entries = reader.pairs(root, what: "a stage manifest", diagnostics: &diagnostics) else { return nil }

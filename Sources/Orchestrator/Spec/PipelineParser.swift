@@ -13,7 +13,7 @@ public struct PipelineParser {
     /// Parses `text` as the contents of `file`. Returns nil only when the
     /// file is not usable at all (YAML syntax, not a mapping).
     public func parse(_ text: String, file: String, directory: URL, diagnostics: inout DiagnosticBag) -> PipelineSpec? {
-        let reader = YAMLReader(file: file)
+        var reader = YAMLReader(file: file)
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard let root = reader.compose(text, diagnostics: &diagnostics) else {
             if !diagnostics.hasErrors { diagnostics.error("the pipeline file is empty", at: start) }
@@ -56,15 +56,10 @@ public struct PipelineParser {
             return []
         }
         var result: [StageSpec] = []
-        var seen: [String: SourceLocation] = [:]
         for (keyNode, value) in mapping {
             let name = keyNode.scalar?.string ?? ""
+            if reader.reportDuplicate(name, in: "'stages'", diagnostics: &diagnostics) { continue }
             let location = reader.location(keyNode)
-            if let first = seen[name] {
-                diagnostics.error("duplicate stage name '\(name)' (first defined at line \(first.line))", at: location)
-                continue
-            }
-            seen[name] = location
             if !Self.isValidName(name) {
                 diagnostics.error("invalid stage name '\(name)': use letters, digits, '_' and '-', starting with a letter or '_'", at: location)
             }

@@ -4,6 +4,11 @@ import Yams
 /// Small helpers for reading a composed YAML tree while keeping locations.
 struct YAMLReader {
     let file: String
+    var duplicateKeys = DuplicateKeys()
+
+    init(file: String) {
+        self.file = file
+    }
 
     func location(_ node: Node) -> SourceLocation {
         let mark = node.mark
@@ -11,9 +16,23 @@ struct YAMLReader {
     }
 
     /// Composes a YAML text; a syntax error becomes a diagnostic at its place.
-    func compose(_ text: String, diagnostics: inout DiagnosticBag) -> Node? {
+    mutating func compose(_ text: String, diagnostics: inout DiagnosticBag) -> Node? {
+        var text = text
         do {
-            return try Yams.compose(yaml: text)
+            while true {
+                do {
+                    return try Yams.compose(yaml: text)
+                } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
+                    guard let key = keys.first,
+                          let renamed = duplicateKeys.renameSecondOccurrence(of: key, after: context.mark.line, column: context.mark.column, in: text)
+                    else {
+                        diagnostics.error("duplicate key '\(keys.joined(separator: "', '"))' (first at line \(context.mark.line))",
+                                          at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
+                        return nil
+                    }
+                    text = renamed
+                }
+            }
         } catch let error as YamlError {
             let (message, mark) = Self.describe(error)
             let place = SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
@@ -44,20 +63,27 @@ struct YAMLReader {
             diagnostics.error("\(what) must be a mapping of 'key: value' lines, not \(kind(node))", at: location(node))
             return nil
         }
-        var seen: Set<String> = []
         var result: [(key: String, keyNode: Node, value: Node)] = []
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
                 diagnostics.error("\(what) keys must be plain names", at: location(keyNode))
                 continue
             }
-            if !seen.insert(key).inserted {
-                diagnostics.error("duplicate key '\(key)' in \(what)", at: location(keyNode))
-                continue
-            }
+            if reportDuplicate(key, in: what, diagnostics: &diagnostics) { continue }
             result.append((key, keyNode, value))
         }
         return result
+    }
+
+    /// Reports a key renamed by `DuplicateKeys`; true when `key` is such a marker.
+    func reportDuplicate(_ key: String, in what: String, diagnostics: inout DiagnosticBag) -> Bool {
+        guard DuplicateKeys.isMarker(key) else { return false }
+        if let duplicate = duplicateKeys.duplicate(for: key) {
+            let place = SourceLocation(file: file, line: duplicate.location.line, column: duplicate.location.column)
+            let kind = what == "'stages'" ? "stage name" : "key"
+            diagnostics.error("duplicate \(kind) '\(duplicate.key)' in \(what) (first defined at line \(duplicate.firstLine))", at: place)
+        }
+        return true
     }
 
     /// A scalar's text, reporting an error when the node is a list or mapping.

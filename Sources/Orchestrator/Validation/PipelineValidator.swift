@@ -91,7 +91,8 @@ public struct PipelineValidator {
             diagnostics.error("'after' names unknown stage '\(after.value)'\(Suggestion.hint(for: after.value, in: stagesByName.keys))", at: after.location)
         }
         if let template = resolved.definition.commandTemplate {
-            checkPlaceholders(template, of: resolved, manifest: manifest,
+            checkPlaceholders(template, of: resolved, inputNames: manifest?.inputs.map(\.name) ?? stage.inputs.map(\.name),
+                              manifest: manifest,
                               at: stage.command?.location ?? stage.uses?.location ?? stage.location, diagnostics: &diagnostics)
         }
         return resolved
@@ -155,10 +156,10 @@ public struct PipelineValidator {
         return stage.outputs.map(\.value)
     }
 
-    private func checkPlaceholders(_ template: String, of stage: ResolvedStage, manifest: StageManifest?,
+    private func checkPlaceholders(_ template: String, of stage: ResolvedStage, inputNames: [String], manifest: StageManifest?,
                                    at location: SourceLocation, diagnostics: inout DiagnosticBag) {
         let declared: [CommandTemplate.Section: [String]] = [
-            .inputs: manifest?.inputs.map(\.name) ?? stage.inputs.map(\.name),
+            .inputs: inputNames,
             .outputs: stage.outputs,
             .params: stage.params.map(\.name),
         ]
