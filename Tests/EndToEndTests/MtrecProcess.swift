@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// Drives the built `mtrec` binary the way a user does, in a scratch folder.
+struct MtrecProcess {
+    struct Result {
+        var exitCode: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The binary built beside this test bundle (or $MTREC_BINARY).
+    static let binary: String = {
+        if let explicit = ProcessInfo.processInfo.environment["MTREC_BINARY"] { return explicit }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("mtrec").path
+    }()
+
+    /// The repository root, for the pipelines shipped in pipelines/.
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mtrec-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent(".git"), withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
+
+    /// Starts mtrec with stdout and stderr going to files in the folder.
+    func start(_ arguments: [String], tag: String = "run") throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "MTREC_STATE_DIR")
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        FileManager.default.createFile(atPath: path("\(tag).stdout"), contents: nil)
+        FileManager.default.createFile(atPath: path("\(tag).stderr"), contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: path("\(tag).stdout"))
+        process.standardError = FileHandle(forWritingAtPath: path("\(tag).stderr"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs mtrec to the end.
+    func run(_ arguments: String...) throws -> Result {
+        let process = try start(arguments)
+        process.waitUntilExit()
+        return Result(exitCode: process.terminationStatus, stdout: try read("run.stdout"), stderr: try read("run.stderr"))
+    }
+
+    /// The JSON report a run wrote.
+    func report(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// Stage name -> its report entry.
+    func stages(_ report: [String: Any]) -> [String: [String: Any]] {
+        let list = report["stages"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as! String, $0) })
+    }
+
+    /// Polls until `condition` holds or `seconds` pass.
+    func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+}
