@@ -30,7 +30,9 @@ struct CommandTemplateTests {
     @Test func suggestionsNeedACloseMatch() {
         #expect(Suggestion.closest(to: "learning_rat", in: ["learning_rate", "epochs"]) == "learning_rate")
         #expect(Suggestion.closest(to: "zzz", in: ["learning_rate", "epochs"]) == nil)
+        #expect(Suggestion.closest(to: "zz", in: ["d"]) == nil)
         #expect(Suggestion.editDistance("kitten", "sitting") == 3)
+        #expect(Suggestion.editDistance("trian", "train") == 1)
     }
 
     @Test func canonicalJSONSortsKeysAndEscapes() {

@@ -30,7 +30,7 @@ struct PipelineParserTests {
             stages:
               a: {command: "true"}
             """)
-        expectDiagnostic(diagnostics, line: 2, column: 1, contains: "unknown top-level key 'parms'; did you mean 'params'?")
+        expectDiagnostic(diagnostics, line: 2, column: 1, contains: "unknown top-level key 'parms' (did you mean 'params'?)")
     }
 
     @Test func unknownStageKeySuggestsTheClosestOne() throws {
@@ -43,7 +43,7 @@ struct PipelineParserTests {
                 command: "true"
                 ouputs: [x]
             """)
-        expectDiagnostic(diagnostics, line: 5, column: 5, contains: "unknown key 'ouputs' in stage 'a'; did you mean 'outputs'?")
+        expectDiagnostic(diagnostics, line: 5, column: 5, contains: "unknown key 'ouputs' in stage 'a' (did you mean 'outputs'?)")
     }
 
     @Test func duplicateStageNamesAreReportedAtTheSecond() throws {

@@ -12,7 +12,7 @@ struct PipelineValidatorTests {
             stages:
               fit: {uses: trian}
             """, manifests: [trainManifest])
-        expectDiagnostic(diagnostics, line: 3, column: 15, contains: "unknown stage manifest 'trian'; did you mean 'train'?")
+        expectDiagnostic(diagnostics, line: 3, column: 15, contains: "unknown stage manifest 'trian' (did you mean 'train'?)")
     }
 
     @Test func paramOfTheWrongType() throws {
@@ -58,7 +58,7 @@ struct PipelineValidatorTests {
                 inputs: {data: data.csv}
                 with: {seed: 1, optimizer: adamm}
             """, manifests: [trainManifest])
-        expectDiagnostic(diagnostics, line: 6, column: 32, contains: "must be one of sgd, adam, adamw, got adamm; did you mean 'adam'?")
+        expectDiagnostic(diagnostics, line: 6, column: 32, contains: "must be one of sgd, adam, adamw, got adamm (did you mean 'adam'?)")
     }
 
     @Test func unknownParamSuggestsADeclaredOne() throws {
@@ -72,7 +72,7 @@ struct PipelineValidatorTests {
                 inputs: {data: data.csv}
                 with: {seed: 1, learning_rat: 0.1}
             """, manifests: [trainManifest])
-        expectDiagnostic(diagnostics, line: 6, column: 21, contains: "unknown param 'learning_rat' for stage 'train'; did you mean 'learning_rate'?")
+        expectDiagnostic(diagnostics, line: 6, column: 21, contains: "unknown param 'learning_rat' for stage 'train' (did you mean 'learning_rate'?)")
     }
 
     @Test func missingRequiredParamAndInput() throws {
@@ -115,8 +115,8 @@ struct PipelineValidatorTests {
               count: {command: "wc -l {inputs.n}", inputs: {n: numbrs.nums}}
               sum: {command: "cat {inputs.n}", inputs: {n: numbers.num}}
             """)
-        expectDiagnostic(diagnostics, line: 4, column: 52, contains: "input 'n' refers to unknown stage 'numbrs'; did you mean 'numbers'?")
-        expectDiagnostic(diagnostics, line: 5, column: 48, contains: "stage 'numbers' has no output 'num'; did you mean 'nums'?")
+        expectDiagnostic(diagnostics, line: 4, column: 52, contains: "input 'n' refers to unknown stage 'numbrs' (did you mean 'numbers'?)")
+        expectDiagnostic(diagnostics, line: 5, column: 48, contains: "stage 'numbers' has no output 'num' (did you mean 'nums'?)")
     }
 
     @Test func cyclesArePrintedAsAPath() throws {
@@ -171,7 +171,7 @@ struct PipelineValidatorTests {
             stages:
               a: {command: "echo {params.s}", with: {s: "${params.sed}"}}
             """)
-        expectDiagnostic(diagnostics, line: 4, column: 45, contains: "unknown reference '${params.sed}'; did you mean 'seed'?")
+        expectDiagnostic(diagnostics, line: 4, column: 45, contains: "unknown reference '${params.sed}' (did you mean 'seed'?)")
     }
 
     @Test func everyErrorInTheFileIsReported() throws {
@@ -216,7 +216,7 @@ struct PipelineValidatorTests {
             stages:
               train: {command: "true"}
             """, overrides: [Override(parsing: "trian.lr=1")!])
-        #expect(diagnostics.contains { $0.message.contains("names no stage 'trian'; did you mean 'train'?") })
+        #expect(diagnostics.contains { $0.message.contains("names no stage 'trian' (did you mean 'train'?)") })
     }
 
     @Test func projectStagesFolderAddsToTheCatalog() throws {
