@@ -244,3 +244,19 @@ struct PipelineValidatorTests {
         #expect(stage.outputs == ["loud"])
     }
 }
+
+@Suite("Overrides from the command line")
+struct OverrideDiagnosticTests {
+    @Test func aBadOverrideNamesTheArgument() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        try sandbox.write("data.csv", "x\n")
+        let (_, diagnostics) = try sandbox.load("""
+            name: p
+            stages:
+              fit: {uses: train, inputs: {data: data.csv}, with: {seed: 1}}
+            """, overrides: [Override(parsing: "fit.epochs=lots")!], manifests: [trainManifest])
+        let diagnostic = try #require(diagnostics.first)
+        #expect(diagnostic.description == "--set fit.epochs=lots: error: param 'epochs' of stage 'fit' must be an int, got string \"lots\"")
+    }
+}

@@ -1,4 +1,5 @@
 /// A place in a file that a diagnostic points at; line and column are 1-based.
+/// Line 0 means the whole source, such as one `--set` argument.
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
@@ -10,5 +11,5 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
         self.column = column
     }
 
-    public var description: String { "\(file):\(line):\(column)" }
+    public var description: String { line > 0 ? "\(file):\(line):\(column)" : file }
 }

@@ -211,7 +211,9 @@ public final class Scheduler: @unchecked Sendable {
     private func outcome(_ stage: ResolvedStage, _ planned: PlannedStage, _ status: StageStatus, reason: String,
                          artifact: StoredArtifact? = nil, started: Double? = nil) -> StageOutcome {
         let now = started.map { _ in elapsed() }
-        return StageOutcome(name: stage.name, definition: stage.definition.summary, status: status, reason: reason,
+        var uses: String?
+        if case .manifest(let name, let version, _) = stage.definition { uses = "\(name)@\(version)" }
+        return StageOutcome(name: stage.name, uses: uses, command: stage.definition.commandTemplate, status: status, reason: reason,
                             key: planned.key.hex, seconds: started.map { now! - $0 } ?? 0,
                             startOffset: started, endOffset: now,
                             outputs: artifact?.outputs.mapValues(\.path) ?? [:])

@@ -8,8 +8,10 @@ public enum StageStatus: String, Codable, Sendable {
 /// One stage's line in a run report.
 public struct StageOutcome: Codable, Sendable {
     public var name: String
-    /// `uses: NAME@VERSION` or `command: TEXT`.
-    public var definition: String
+    /// The catalog stage, as NAME@VERSION; nil for a command stage.
+    public var uses: String?
+    /// The command as written, with placeholders; nil for a built-in stage.
+    public var command: String?
     public var status: StageStatus
     public var reason: String
     public var key: String

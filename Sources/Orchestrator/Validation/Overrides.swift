@@ -11,6 +11,11 @@ public struct Override: Sendable, Equatable {
         self.value = value
     }
 
+    /// Diagnostics about an override point at the argument itself.
+    var location: SourceLocation {
+        SourceLocation(file: "--set \(target).\(key)=\(value.plainText)", line: 0, column: 0)
+    }
+
     /// Parses `stage.key=value` or `params.key=value`.
     public init?(parsing text: String) {
         guard let equals = text.firstIndex(of: "=") else { return nil }
@@ -27,8 +32,8 @@ public struct Override: Sendable, Equatable {
 extension PipelineSpec {
     /// Applies `--set` overrides; a target that names no stage is an error.
     mutating func apply(_ overrides: [Override], diagnostics: inout DiagnosticBag) {
-        let origin = SourceLocation(file: "--set", line: 1, column: 1)
         for override in overrides {
+            let origin = override.location
             let entry = ParamEntry(name: override.key, value: override.value, location: origin, valueLocation: origin)
             if override.target == "params" {
                 if let index = params.firstIndex(where: { $0.name == override.key }) {
