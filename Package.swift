@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mtrec", targets: ["mtrec"]),
         .library(name: "Orchestrator", targets: ["Orchestrator"]),
+        .library(name: "MultiTaskLearning", targets: ["MultiTaskLearning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -15,6 +16,15 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSpawnSupport"),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "MultiTaskLearning",
+            dependencies: ["COpenBLAS"]
+        ),
         .target(
             name: "Orchestrator",
             dependencies: [
@@ -33,6 +43,10 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: ["Orchestrator"]
+        ),
+        .testTarget(
+            name: "MultiTaskLearningTests",
+            dependencies: ["MultiTaskLearning"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,88 @@
+/// A gate's weighted sum of experts: out[b, h] = sum_e gate[b, e] * expert_e[b, h].
+/// Experts come in groups (one tensor holds a group's experts side by side,
+/// each `expertWidth` wide), so PLE can mix task-specific and shared groups.
+public final class ExpertMixture {
+    public let expertWidth: Int
+    private let output: Tensor
+    private let gateGradient: Tensor
+    private var sources: [Tensor] = []
+    private var gates: Tensor?
+
+    public init(expertWidth: Int, gateWidth: Int) {
+        self.expertWidth = expertWidth
+        output = Tensor(rows: 0, cols: expertWidth)
+        gateGradient = Tensor(rows: 0, cols: gateWidth)
+    }
+
+    public func forward(experts sources: [Tensor], gates: Tensor) -> Tensor {
+        self.sources = sources
+        self.gates = gates
+        output.resize(rows: gates.rows)
+        output.zero()
+        let width = expertWidth, gateColumns = gates.cols
+        for row in 0..<gates.rows {
+            let target = output.data + row * width
+            var gateIndex = 0
+            for source in sources {
+                for expert in 0..<(source.cols / width) {
+                    let weight = gates.data[row * gateColumns + gateIndex]
+                    let values = source.data + row * source.cols + expert * width
+                    for column in 0..<width { target[column] += weight * values[column] }
+                    gateIndex += 1
+                }
+            }
+        }
+        return output
+    }
+
+    /// Adds the experts' gradients into `expertGradients` (one per source) and
+    /// returns the gradient with respect to the gate weights.
+    public func backward(_ gradientOutput: Tensor, addingInto expertGradients: [Tensor]) -> Tensor {
+        guard let gates else { preconditionFailure("ExpertMixture.backward before forward") }
+        gateGradient.resize(rows: gates.rows)
+        let width = expertWidth, gateColumns = gates.cols
+        for row in 0..<gates.rows {
+            let upstream = gradientOutput.data + row * width
+            var gateIndex = 0
+            for (source, gradient) in zip(sources, expertGradients) {
+                for expert in 0..<(source.cols / width) {
+                    let weight = gates.data[row * gateColumns + gateIndex]
+                    let offset = row * source.cols + expert * width
+                    let values = source.data + offset, target = gradient.data + offset
+                    var dot: Float = 0
+                    for column in 0..<width {
+                        target[column] += weight * upstream[column]
+                        dot += values[column] * upstream[column]
+                    }
+                    gateGradient.data[row * gateColumns + gateIndex] = dot
+                    gateIndex += 1
+                }
+            }
+        }
+        return gateGradient
+    }
+}
+
+/// Sums gate weights over the rows seen, to report what each task relies on.
+struct GateStatistics {
+    private(set) var sums: [[Double]]
+    private(set) var rows = 0
+
+    init(tasks: Int, experts: Int) {
+        sums = Array(repeating: Array(repeating: 0, count: experts), count: tasks)
+    }
+
+    mutating func add(task: Int, gates: Tensor) {
+        if task == 0 { rows += gates.rows }
+        for row in 0..<gates.rows {
+            for expert in 0..<gates.cols { sums[task][expert] += Double(gates[row, expert]) }
+        }
+    }
+
+    var averages: [[Float]] { sums.map { $0.map { Float($0 / Double(max(rows, 1))) } } }
+
+    mutating func reset() {
+        sums = sums.map { $0.map { _ in 0 } }
+        rows = 0
+    }
+}

@@ -1,0 +1,93 @@
+/// A categorical input feature and how many distinct ids it has.
+public struct CategoricalFeature: Codable, Sendable, Equatable {
+    public var name: String
+    public var cardinality: Int
+
+    public init(name: String, cardinality: Int) {
+        self.name = name
+        self.cardinality = cardinality
+    }
+}
+
+/// The inputs a model reads: categorical ids (embedded) and numeric values.
+public struct FeatureSchema: Codable, Sendable, Equatable {
+    public var numericNames: [String]
+    public var categorical: [CategoricalFeature]
+    public var embeddingDimension: Int
+
+    public init(numericNames: [String], categorical: [CategoricalFeature] = [], embeddingDimension: Int = 8) {
+        self.numericNames = numericNames
+        self.categorical = categorical
+        self.embeddingDimension = embeddingDimension
+    }
+
+    public var numericCount: Int { numericNames.count }
+    /// Width of the encoded input: every embedding, then the numeric values.
+    public var inputWidth: Int { categorical.count * embeddingDimension + numericCount }
+}
+
+/// What a task predicts.
+public enum TaskType: String, Codable, Sendable {
+    /// A probability (click, conversion); the network outputs a logit.
+    case binary
+    /// A value (rating, dwell time); the network outputs it directly.
+    case regression
+}
+
+public struct TaskSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var type: TaskType
+
+    public init(name: String, type: TaskType) {
+        self.name = name
+        self.type = type
+    }
+}
+
+public enum ModelKind: String, Codable, Sendable, CaseIterable {
+    case singleTask = "single_task"
+    case sharedBottom = "shared_bottom"
+    case mmoe
+    case ple
+    case esmm
+}
+
+/// Everything needed to rebuild a model; saved as JSON beside its weights.
+public struct ModelArchitecture: Codable, Sendable, Equatable {
+    public var kind: ModelKind
+    public var features: FeatureSchema
+    public var tasks: [TaskSpec]
+    /// shared_bottom: the shared layers; single_task and esmm: each network's hidden layers.
+    public var bottomUnits: [Int]
+    /// Hidden layers of each task's tower, before its one-unit output.
+    public var towerUnits: [Int]
+    /// mmoe: experts; ple: shared experts per level.
+    public var experts: Int
+    /// ple: task-specific experts per task per level.
+    public var taskExperts: Int
+    /// Units of each expert's one hidden layer.
+    public var expertUnits: Int
+    /// ple: stacked extraction levels.
+    public var levels: Int
+    public var dropout: Float
+    /// How hidden-layer weights start: glorot (Keras's default) or he.
+    public var initialization: Dense.Initialization
+    public var seed: UInt64
+
+    public init(kind: ModelKind, features: FeatureSchema, tasks: [TaskSpec], bottomUnits: [Int] = [128],
+                towerUnits: [Int] = [64], experts: Int = 4, taskExperts: Int = 1, expertUnits: Int = 64,
+                levels: Int = 1, dropout: Float = 0, initialization: Dense.Initialization = .xavier, seed: UInt64 = 1) {
+        self.kind = kind
+        self.features = features
+        self.tasks = tasks
+        self.bottomUnits = bottomUnits
+        self.towerUnits = towerUnits
+        self.experts = experts
+        self.taskExperts = taskExperts
+        self.expertUnits = expertUnits
+        self.levels = levels
+        self.dropout = dropout
+        self.initialization = initialization
+        self.seed = seed
+    }
+}
