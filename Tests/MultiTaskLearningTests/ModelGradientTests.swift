@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import MultiTaskLearning
+
+/// Every architecture, end to end through the joint loss (with L2 and, in a
+/// second case, uncertainty weighting), against finite differences.
+@Suite("Model gradients against finite differences")
+struct ModelGradientTests {
+    static let schema = FeatureSchema(numericNames: ["n0", "n1", "n2"],
+                                      categorical: [CategoricalFeature(name: "user", cardinality: 5),
+                                                    CategoricalFeature(name: "item", cardinality: 4)],
+                                      embeddingDimension: 2)
+
+    func architecture(_ kind: ModelKind) -> ModelArchitecture {
+        let tasks = kind == .esmm
+            ? [TaskSpec(name: "click", type: .binary), TaskSpec(name: "conversion", type: .binary)]
+            : [TaskSpec(name: "click", type: .binary), TaskSpec(name: "conversion", type: .binary), TaskSpec(name: "rating", type: .regression)]
+        return ModelArchitecture(kind: kind, features: Self.schema, tasks: tasks, bottomUnits: [6], towerUnits: [4],
+                                 experts: 2, taskExperts: 2, expertUnits: 5, levels: 2, initialization: .he, seed: 3)
+    }
+
+    func lossSpecification(_ kind: ModelKind, weighting: LossWeighting) -> LossSpecification {
+        var tasks = [TaskLoss(task: "click", kind: .binaryCrossEntropy, weight: 0.8),
+                     TaskLoss(task: "conversion", kind: .binaryCrossEntropy, weight: 0.5)]
+        if kind != .esmm { tasks.append(TaskLoss(task: "rating", kind: .meanSquaredError, weight: 0.2)) }
+        return LossSpecification(tasks: tasks, weighting: weighting, lambda: 0.01, conversionThroughClick: kind == .esmm)
+    }
+
+    func batch(tasks: Int) -> Batch {
+        var random = RandomSource(seed: 21)
+        let batch = Batch(rows: 6, numericCount: 3, categoricalCount: 2, taskCount: tasks)
+        GradientCheck.fill(batch.numeric, random: &random)
+        batch.categorical = [0, 1, 3, 2, 4, 1, 0, 3, 2, 0, 4, 2]
+        for row in 0..<6 {
+            batch.labels[0].data[row] = random.uniform() < 0.4 ? 1 : 0
+            batch.labels[1].data[row] = random.uniform() < 0.4 ? 1 : 0
+            if tasks > 2 {
+                batch.labels[2].data[row] = random.uniform() * 4 + 1
+                batch.masks[2].data[row] = row % 3 == 0 ? 0 : 1
+            }
+        }
+        return batch
+    }
+
+    @Test(arguments: ModelKind.allCases, [LossWeighting.fixed, .uncertainty])
+    func gradientsOfTheJointLoss(kind: ModelKind, weighting: LossWeighting) {
+        let model = ModelFactory.make(architecture(kind))
+        let loss = JointLoss(lossSpecification(kind, weighting: weighting))
+        let batch = batch(tasks: model.architecture.tasks.count)
+        if let variances = loss.logVariances {
+            for task in 0..<variances.value.cols { variances.value.data[task] = 0.1 * Float(task + 1) }
+        }
+        let parameters = model.parameters + (loss.logVariances.map { [$0] } ?? [])
+
+        for parameter in parameters { parameter.zeroGradient() }
+        let outputs = model.forward(batch, training: true)
+        _ = loss.evaluate(outputs, batch: batch)
+        loss.accumulateGradients()
+        model.backward(loss.outputGradients)
+        _ = loss.regularization(model.parameters, addGradient: true)
+
+        func objective() -> Double {
+            let breakdown = loss.evaluate(model.forward(batch, training: true), batch: batch)
+            return breakdown.weighted + loss.regularization(model.parameters, addGradient: false)
+        }
+        for parameter in parameters {
+            var indices: [Int] = []
+            parameter.forEachActiveSpan { start, length in indices += Array(start..<(start + length)) }
+            #expect(!indices.isEmpty)
+            GradientCheck.compare(name: "\(kind.rawValue) \(parameter.name)", values: parameter.value.data,
+                                  analytic: parameter.gradient.data, indices: indices, samples: 8, objective: objective)
+        }
+    }
+
+    @Test func expertsStartDifferent() {
+        let model = MMoEModel(architecture(.mmoe))
+        let weight = (model.experts.network.layers[0] as! Dense).weight.value
+        let units = 5
+        for row in 0..<weight.rows {
+            let first = (0..<units).map { weight[row, $0] }, second = (0..<units).map { weight[row, units + $0] }
+            #expect(first != second)
+        }
+    }
+
+    @Test func gateWeightsAreAveragedPerTaskAtInference() throws {
+        let model = MMoEModel(architecture(.mmoe))
+        _ = model.forward(batch(tasks: 3), training: true)
+        #expect(model.gateWeights == [[0, 0], [0, 0], [0, 0]], "training passes are not counted")
+        _ = model.forward(batch(tasks: 3), training: false)
+        let weights = try #require(model.gateWeights)
+        #expect(weights.count == 3)
+        for task in weights { #expect(abs(task.reduce(0, +) - 1) < 1e-5, "a gate's weights sum to 1") }
+        model.resetGateStatistics()
+        #expect(model.gateWeights == [[0, 0], [0, 0], [0, 0]])
+    }
+}
