@@ -46,7 +46,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MultiTaskLearningTests",
-            dependencies: ["MultiTaskLearning"]
+            dependencies: ["MultiTaskLearning"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "EndToEndTests",
