@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mtrec", targets: ["mtrec"]),
+        .executable(name: "mtrec-bench", targets: ["mtrec-bench"]),
         .library(name: "Orchestrator", targets: ["Orchestrator"]),
         .library(name: "MultiTaskLearning", targets: ["MultiTaskLearning"]),
     ],
@@ -37,6 +38,13 @@ let package = Package(
             name: "mtrec",
             dependencies: [
                 "Orchestrator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "mtrec-bench",
+            dependencies: [
+                "MultiTaskLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import MultiTaskLearning
+
+/// Trains and scores a two-task model (click, conversion) on the peer
+/// baselines' workload and prints throughput and quality.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mtrec-bench",
+        abstract: "Train and score a multi-task model; print samples/s, AUC, LogLoss, MSE, RMSE, MAE.")
+
+    @Option(help: "shared_bottom, mmoe, ple or single_task.")
+    var model: String = "shared_bottom"
+
+    @Option(help: "Training CSV (x0..x63, click, conversion); generated when absent.")
+    var train: String?
+
+    @Option(help: "Test CSV; generated when absent.")
+    var test: String?
+
+    @Option var epochs = 3
+    @Option var batch = 256
+    @Option(help: "OpenBLAS threads.")
+    var threads = 2
+    @Option(help: "Rows to generate for training when no files are given (the test set gets a quarter).")
+    var rows = 200_000
+    @Option var seed: UInt64 = 1234
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        guard let kind = ModelKind(rawValue: model), kind != .esmm else {
+            throw ValidationError("--model must be shared_bottom, mmoe, ple or single_task")
+        }
+        BLAS.setThreads(threads)
+        let loadStart = Date()
+        let (trainData, testData, bayesAUC) = try loadData()
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+
+        let architecture = Workload.architecture(kind, schema: trainData.schema, seed: seed)
+        let network = ModelFactory.make(architecture)
+        let trainer = Trainer(model: network, loss: JointLoss(Workload.loss),
+                              options: TrainingOptions(epochs: epochs, batchSize: batch,
+                                                       optimizer: OptimizerSettings(kind: .adam, learningRate: 1e-3, epsilon: 1e-7),
+                                                       seed: seed))
+        let records = try trainer.train(trainData, validation: nil)
+        let steady = records.count > 1 ? Array(records.dropFirst()) : records
+        let trainRate = Double(trainData.count * steady.count) / steady.reduce(0) { $0 + $1.seconds }
+
+        _ = Predictor.predict(network, on: testData)
+        var predictSeconds: [Double] = []
+        var predictions: [[Float]] = []
+        for _ in 0..<3 {
+            let start = DispatchTime.now()
+            predictions = Predictor.predict(network, on: testData)
+            predictSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+        }
+        let evaluation = Evaluator.evaluate(predictions, tasks: architecture.tasks, on: testData)
+        let report = Report(
+            model: kind.rawValue, train_rows: trainData.count, test_rows: testData.count, epochs: epochs, batch: batch,
+            threads: threads, load_seconds: loadSeconds, first_epoch_samples_per_s: records[0].samplesPerSecond,
+            train_samples_per_s: trainRate, predict_samples_per_s: Double(testData.count) / predictSeconds.sorted()[1],
+            auc: evaluation[0].auc, logloss: evaluation[0].logLoss, mse: evaluation[1].mse, rmse: evaluation[1].rmse,
+            mae: evaluation[1].mae, bayes_auc: bayesAUC, epoch_seconds: records.map(\.seconds))
+        try report.print(json: json)
+    }
+
+    /// The train and test sets; for generated data also the AUC of the true
+    /// click probabilities on the test rows (the best any model can reach).
+    func loadData() throws -> (Dataset, Dataset, Double?) {
+        if let train, let test { return (try Workload.dataset(from: train), try Workload.dataset(from: test), nil) }
+        if train != nil || test != nil { throw ValidationError("give both --train and --test, or neither") }
+        let all = SyntheticData.make(rows: rows + rows / 4, seed: seed)
+        let columns = SyntheticData.dimensions
+        func slice(_ range: Range<Int>) -> Dataset {
+            Workload.dataset(x: Array(all.x[(range.lowerBound * columns)..<(range.upperBound * columns)]),
+                             click: Array(all.click[range]), conversion: Array(all.conversion[range]))
+        }
+        let testRows = rows..<(rows + rows / 4)
+        let bayes = Metrics.auc(scores: Array(all.clickProbability[testRows]), labels: Array(all.click[testRows]))
+        return (slice(0..<rows), slice(testRows), bayes)
+    }
+}
+
+/// The peers' models and loss (../shared/peers/README.md).
+enum Workload {
+    static let featureNames = (0..<64).map { "x\($0)" }
+    static let tasks = [TaskSpec(name: "click", type: .binary), TaskSpec(name: "conversion", type: .regression)]
+    static let loss = LossSpecification(tasks: [TaskLoss(task: "click", kind: .binaryCrossEntropy, weight: 0.8),
+                                                TaskLoss(task: "conversion", kind: .meanSquaredError, weight: 0.2)])
+
+    static func architecture(_ kind: ModelKind, schema: FeatureSchema, seed: UInt64) -> ModelArchitecture {
+        switch kind {
+        case .mmoe:
+            ModelArchitecture(kind: kind, features: schema, tasks: tasks, towerUnits: [32], experts: 8, expertUnits: 64, seed: seed)
+        case .ple:
+            ModelArchitecture(kind: kind, features: schema, tasks: tasks, towerUnits: [32], experts: 4, taskExperts: 2,
+                              expertUnits: 64, levels: 2, seed: seed)
+        default:
+            ModelArchitecture(kind: kind, features: schema, tasks: tasks, bottomUnits: [128], towerUnits: [64], seed: seed)
+        }
+    }
+
+    static func dataset(from path: String) throws -> Dataset {
+        let csv = try NumericCSV(contentsOf: path)
+        return dataset(x: try csv.columns(featureNames, file: path), click: try csv.columns(["click"], file: path),
+                       conversion: try csv.columns(["conversion"], file: path))
+    }
+
+    static func dataset(x: [Float], click: [Float], conversion: [Float]) -> Dataset {
+        Dataset(schema: FeatureSchema(numericNames: featureNames), taskNames: ["click", "conversion"], numeric: x,
+                labels: [click, conversion])
+    }
+}
+
+struct Report: Encodable {
+    var model: String
+    var train_rows: Int
+    var test_rows: Int
+    var epochs: Int
+    var batch: Int
+    var threads: Int
+    var load_seconds: Double
+    var first_epoch_samples_per_s: Double
+    var train_samples_per_s: Double
+    var predict_samples_per_s: Double
+    var auc: Double?
+    var logloss: Double?
+    var mse: Double?
+    var rmse: Double?
+    var mae: Double?
+    /// Generated data only: AUC of the true click probabilities.
+    var bayes_auc: Double?
+    var epoch_seconds: [Double]
+
+    func print(json: Bool) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            Swift.print(String(decoding: try encoder.encode(self), as: UTF8.self))
+            return
+        }
+        func format(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "undefined" }
+        Swift.print("""
+            model \(model): \(train_rows) train rows, \(test_rows) test rows, \(epochs) epochs, batch \(batch), \(threads) threads
+            train samples/s (epochs 2..): \(Int(train_samples_per_s))   first epoch: \(Int(first_epoch_samples_per_s))
+            predict samples/s: \(Int(predict_samples_per_s))
+            click AUC \(format(auc))   LogLoss \(format(logloss))
+            conversion MSE \(format(mse))   RMSE \(format(rmse))   MAE \(format(mae))
+            """ + (bayes_auc.map { "\nbest possible click AUC on this generated data: \(format($0))" } ?? ""))
+    }
+}
+
+Bench.main()

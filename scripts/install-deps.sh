@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mtrec builds against, when they are missing:
+# libopenblas-dev (every matrix product goes through OpenBLAS).
+set -euo pipefail
+packages=(libopenblas-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing ${missing[*]}"
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}"
