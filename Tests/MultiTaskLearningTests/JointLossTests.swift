@@ -53,7 +53,7 @@ struct JointLossTests {
             TaskLoss(task: "rating", kind: .huber(delta: 1), weight: 0.2),
         ], weighting: weighting, conversionThroughClick: esmm)
         let loss = JointLoss(specification)
-        if let variances = loss.logVariances { variances.value.buffer.update(from: [0.3, -0.2, 0.5]) }
+        if let variances = loss.logVariances { variances.value.assign([0.3, -0.2, 0.5]) }
         let (batch, outputs) = batch()
         _ = loss.evaluate(outputs, batch: batch)
         loss.accumulateGradients()
@@ -75,8 +75,8 @@ struct JointLossTests {
     @Test func maskedTaskAveragesOverLabelledRowsOnly() {
         let loss = JointLoss(LossSpecification(tasks: [TaskLoss(task: "rating", kind: .meanSquaredError, weight: 1)]))
         let batch = Batch(rows: 4, numericCount: 0, categoricalCount: 0, taskCount: 1)
-        batch.labels[0].buffer.update(from: [1, 2, 3, 4])
-        batch.masks[0].buffer.update(from: [1, 0, 1, 0])
+        batch.labels[0].assign([1, 2, 3, 4])
+        batch.masks[0].assign([1, 0, 1, 0])
         let output = Tensor(rows: 4, cols: 1, values: [2, 100, 3, 100])
         // Rows 0 and 2: errors 1 and 0, so the mean is 0.5.
         #expect(loss.evaluate([output], batch: batch).perTask == [0.5])
@@ -87,11 +87,11 @@ struct JointLossTests {
     @Test func l2CoversSharedParametersAndOnlyTouchedEmbeddingRows() {
         let loss = JointLoss(LossSpecification(tasks: [], lambda: 0.5))
         let shared = Parameter(name: "w", rows: 1, cols: 2, isShared: true)
-        shared.value.buffer.update(from: [1, 2])
+        shared.value.assign([1, 2])
         let own = Parameter(name: "tower", rows: 1, cols: 1, isShared: false)
-        own.value.buffer.update(from: [10])
+        own.value.assign([10])
         let table = Parameter(name: "emb", rows: 3, cols: 1, isShared: true, sparse: true)
-        table.value.buffer.update(from: [3, 4, 5])
+        table.value.assign([3, 4, 5])
         table.touchedRows = [2]
         // 0.5 * (1 + 4 + 25)
         #expect(loss.regularization([shared, own, table], addGradient: true) == 15)

@@ -7,10 +7,10 @@ struct OptimizerTests {
     /// One parameter [1, -2] with gradient [0.5, 0.25], stepped twice.
     func run(_ settings: OptimizerSettings) -> [Float] {
         let parameter = Parameter(name: "p", rows: 1, cols: 2, isShared: false)
-        parameter.value.buffer.update(from: [1, -2])
+        parameter.value.assign([1, -2])
         let optimizer = Optimizer(settings)
         for _ in 0..<2 {
-            parameter.gradient.buffer.update(from: [0.5, 0.25])
+            parameter.gradient.assign([0.5, 0.25])
             optimizer.update([parameter])
         }
         return parameter.value.array
@@ -44,7 +44,7 @@ struct OptimizerTests {
     @Test func sparseParametersUpdateOnlyTouchedRows() {
         let table = Parameter(name: "emb", rows: 3, cols: 2, isShared: true, sparse: true)
         table.value.buffer.update(repeating: 1)
-        table.gradient.buffer.update(from: [0, 0, 1, 1, 0, 0])
+        table.gradient.assign([0, 0, 1, 1, 0, 0])
         table.touchedRows = [1]
         Optimizer(OptimizerSettings(kind: .adam, learningRate: 0.5)).update([table])
         #expect(table.value.array == [1, 1, 0.5, 0.5, 1, 1])

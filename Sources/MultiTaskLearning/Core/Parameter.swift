@@ -9,6 +9,8 @@ public final class Parameter: @unchecked Sendable {
     /// Embedding tables: the rows the current batch touched, sorted and unique;
     /// only those rows have a gradient, and only those rows are updated.
     public internal(set) var touchedRows: [Int]?
+    /// Sparse parameters: whether each row is in `touchedRows`.
+    private var isTouched: [Bool]
 
     public init(name: String, rows: Int, cols: Int, isShared: Bool, sparse: Bool = false) {
         self.name = name
@@ -16,14 +18,26 @@ public final class Parameter: @unchecked Sendable {
         gradient = Tensor(rows: rows, cols: cols)
         self.isShared = isShared
         touchedRows = sparse ? [] : nil
+        isTouched = sparse ? Array(repeating: false, count: rows) : []
+    }
+
+    /// Records that `row` has a gradient (sparse parameters).
+    @inline(__always)
+    func markTouched(_ row: Int) {
+        guard !isTouched[row] else { return }
+        isTouched[row] = true
+        touchedRows!.append(row)
     }
 
     public var isSparse: Bool { touchedRows != nil }
 
     public func zeroGradient() {
         if let rows = touchedRows {
-            for row in rows { (gradient.data + row * gradient.cols).update(repeating: 0, count: gradient.cols) }
-            touchedRows = []
+            for row in rows {
+                (gradient.data + row * gradient.cols).update(repeating: 0, count: gradient.cols)
+                isTouched[row] = false
+            }
+            touchedRows!.removeAll(keepingCapacity: true)
         } else {
             gradient.zero()
         }

@@ -18,7 +18,7 @@ public final class Tensor: @unchecked Sendable {
     public convenience init(rows: Int, cols: Int, values: [Float]) {
         precondition(values.count == rows * cols, "expected \(rows * cols) values, got \(values.count)")
         self.init(rows: rows, cols: cols)
-        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
+        assign(values)
     }
 
     deinit { data.deallocate() }
@@ -44,6 +44,12 @@ public final class Tensor: @unchecked Sendable {
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
 
     public var array: [Float] { Array(buffer) }
+
+    /// Overwrites the current rows with `values` (row-major).
+    public func assign(_ values: [Float]) {
+        precondition(values.count == count, "expected \(count) values, got \(values.count)")
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
+    }
 
     public func zero() { data.update(repeating: 0, count: count) }
 

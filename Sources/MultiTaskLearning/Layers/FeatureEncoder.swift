@@ -42,15 +42,15 @@ public final class FeatureEncoder {
         guard let batch = lastBatch else { preconditionFailure("FeatureEncoder.backward before forward") }
         let width = schema.inputWidth, dimension = schema.embeddingDimension, categoricalCount = schema.categorical.count
         for (feature, table) in tables.enumerated() {
-            var touched = Set(table.touchedRows ?? [])
             for row in 0..<batch.rows {
                 let id = Int(batch.categorical[row * categoricalCount + feature])
-                touched.insert(id)
+                table.markTouched(id)
                 let source = gradientOutput.data + row * width + feature * dimension
                 let target = table.gradient.data + id * dimension
                 for column in 0..<dimension { target[column] += source[column] }
             }
-            table.touchedRows = touched.sorted()
+            // Sorted in place: updates then walk the table in memory order.
+            table.touchedRows!.sort()
         }
     }
 }

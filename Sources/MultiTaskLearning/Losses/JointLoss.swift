@@ -34,12 +34,18 @@ public final class JointLoss {
         let count = specification.tasks.count
         precondition(outputs.count == count, "the model has \(outputs.count) outputs, the loss \(count) tasks")
         var perTask = [Double](repeating: 0, count: count)
-        var rawGradients: [[Float]] = []
+        let factors = taskFactors()
+        var weighted = 0.0
         for (task, loss) in specification.tasks.enumerated() {
             let output = outputs[task], label = batch.labels[task], mask = batch.masks[task]
-            var gradient = [Float](repeating: 0, count: output.rows)
+            let gradient = outputGradients[task]
+            gradient.resize(rows: output.rows)
             var total = 0.0, labelled = 0
-            for row in 0..<output.rows where mask.data[row] != 0 {
+            for row in 0..<output.rows {
+                guard mask.data[row] != 0 else {
+                    gradient.data[row] = 0
+                    continue
+                }
                 labelled += 1
                 let value: (Double, Float)
                 if task == 1, specification.conversionThroughClick {
@@ -53,24 +59,17 @@ public final class JointLoss {
                     }
                 }
                 total += value.0
-                gradient[row] = value.1
+                gradient.data[row] = value.1
             }
-            let scale = labelled > 0 ? 1 / Float(labelled) : 0
             perTask[task] = labelled > 0 ? total / Double(labelled) : 0
-            rawGradients.append(gradient.map { $0 * scale })
-        }
-
-        let factors = taskFactors()
-        var weighted = 0.0
-        for task in 0..<count {
+            // d(factor * mean loss)/d(output) = factor * per-row derivative / labelled rows.
+            let scale = labelled > 0 ? factors[task] / Float(labelled) : 0
+            for row in 0..<gradient.rows { gradient.data[row] *= scale }
             weighted += Double(factors[task]) * perTask[task]
             if let logVariances {
                 weighted += Double(logVariances.value.data[task])
                 logVarianceGradient[task] = 1 - factors[task] * Float(perTask[task])
             }
-            let target = outputGradients[task]
-            target.resize(rows: outputs[task].rows)
-            for row in 0..<target.rows { target.data[row] = factors[task] * rawGradients[task][row] }
         }
         if specification.conversionThroughClick {
             addClickGradientOfProduct(outputs, batch: batch, factor: factors[1])
