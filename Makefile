@@ -1,7 +1,7 @@
 # The two commands a new machine needs: `make run` and `make test`.
 # Each installs what is missing (Debian's libopenblas-dev) and builds first.
 
-PIPELINE ?= pipelines/diamond.yaml
+PIPELINE ?= pipelines/quickstart.yaml
 MTREC := .build/release/mtrec
 
 .PHONY: run test build deps bench bench-noop clean

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mtrec", targets: ["mtrec"]),
         .executable(name: "mtrec-bench", targets: ["mtrec-bench"]),
+        .library(name: "RecommenderStages", targets: ["RecommenderStages"]),
         .library(name: "Orchestrator", targets: ["Orchestrator"]),
         .library(name: "MultiTaskLearning", targets: ["MultiTaskLearning"]),
     ],
@@ -34,9 +35,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "RecommenderStages",
+            dependencies: [
+                "Orchestrator",
+                "MultiTaskLearning",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "mtrec",
             dependencies: [
+                "RecommenderStages",
                 "Orchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -56,6 +66,10 @@ let package = Package(
             name: "MultiTaskLearningTests",
             dependencies: ["MultiTaskLearning"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "RecommenderStagesTests",
+            dependencies: ["RecommenderStages"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,8 +1,8 @@
 import Orchestrator
+import RecommenderStages
 
 /// The stages compiled into this binary, and their manifests.
 enum Builtins {
-    static let registry = BuiltinRegistry([])
-    static let manifests: [EmbeddedManifest] = []
-    static let loader = PipelineLoader(embeddedManifests: manifests)
+    static let registry = RecommenderStages.registry
+    static let loader = PipelineLoader(embeddedManifests: BuiltinManifests.all)
 }

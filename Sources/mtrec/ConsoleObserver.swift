@@ -9,6 +9,10 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
         say("\(Console.paint("start ", "36")) \(name)  (\(reason))")
     }
 
+    func stageOutput(_ name: String, line: String) {
+        say("\(Console.paint("  \(name) |", "2")) \(line)")
+    }
+
     func stageFinished(_ outcome: StageOutcome) {
         switch outcome.status {
         case .ran:

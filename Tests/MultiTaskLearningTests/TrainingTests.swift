@@ -133,3 +133,41 @@ struct TrainingTests {
         }
     }
 }
+
+@Suite("Resuming training")
+struct ResumeTests {
+    struct Interrupted: Error {}
+
+    @Test func resumingAfterAnEpochMatchesAnUninterruptedRunBitForBit() throws {
+        let data = syntheticData(rows: 400, seed: 6)
+        let options = TrainingOptions(epochs: 3, batchSize: 32, optimizer: OptimizerSettings(kind: .adam, learningRate: 0.01), seed: 4)
+        let straight = ModelFactory.make(architecture(.mmoe))
+        _ = try Trainer(model: straight, loss: JointLoss(specification), options: options).train(data, validation: nil)
+
+        // Run until epoch 2 has finished, keeping what a checkpoint keeps, then stop.
+        let first = ModelFactory.make(architecture(.mmoe))
+        let firstTrainer = Trainer(model: first, loss: JointLoss(specification), options: options)
+        var saved: (state: TrainingState, weights: [[Float]], optimizer: [[Float]], step: Int)?
+        #expect(throws: Interrupted.self) {
+            try firstTrainer.train(data, validation: nil, afterEpoch: { state in
+                guard state.completedEpochs == 2 else { return }
+                saved = (state, first.parameters.map(\.value.array),
+                         firstTrainer.optimizer.stateTensors(for: firstTrainer.trainableParameters).map(\.tensor.array),
+                         firstTrainer.optimizer.step)
+                throw Interrupted()
+            })
+        }
+        let checkpoint = try #require(saved)
+
+        let resumed = ModelFactory.make(architecture(.mmoe))
+        for (parameter, values) in zip(resumed.parameters, checkpoint.weights) { parameter.value.assign(values) }
+        let trainer = Trainer(model: resumed, loss: JointLoss(specification), options: options)
+        for (slot, values) in zip(trainer.optimizer.stateTensors(for: trainer.trainableParameters), checkpoint.optimizer) {
+            slot.tensor.assign(values)
+        }
+        trainer.optimizer.restore(step: checkpoint.step)
+        let records = try trainer.train(data, validation: nil, resuming: checkpoint.state)
+        #expect(records.map(\.epoch) == [1, 2, 3])
+        #expect(resumed.parameters.map(\.value.array) == straight.parameters.map(\.value.array))
+    }
+}

@@ -41,15 +41,33 @@ public final class Optimizer {
         self.settings = settings
     }
 
+    private func slot(for parameter: Parameter) -> (first: Tensor, second: Tensor) {
+        if let existing = slots[ObjectIdentifier(parameter)] { return existing }
+        let fresh = (Tensor(rows: parameter.value.rows, cols: parameter.value.cols),
+                     Tensor(rows: parameter.value.rows, cols: parameter.value.cols))
+        slots[ObjectIdentifier(parameter)] = fresh
+        return fresh
+    }
+
+    /// The optimizer's per-parameter state as named tensors (moments for
+    /// Adam, velocity for SGD, sums for Adagrad), for checkpoints. Loading
+    /// values into these tensors restores the state.
+    public func stateTensors(for parameters: [Parameter]) -> [(name: String, tensor: Tensor)] {
+        parameters.flatMap { parameter -> [(name: String, tensor: Tensor)] in
+            let slot = slot(for: parameter)
+            return [("optimizer.first.\(parameter.name)", slot.first), ("optimizer.second.\(parameter.name)", slot.second)]
+        }
+    }
+
+    /// Sets the step count after restoring state from a checkpoint.
+    public func restore(step: Int) {
+        self.step = step
+    }
+
     public func update(_ parameters: [Parameter]) {
         step += 1
         for parameter in parameters {
-            let slot = slots[ObjectIdentifier(parameter)] ?? {
-                let fresh = (Tensor(rows: parameter.value.rows, cols: parameter.value.cols),
-                             Tensor(rows: parameter.value.rows, cols: parameter.value.cols))
-                slots[ObjectIdentifier(parameter)] = fresh
-                return fresh
-            }()
+            let slot = slot(for: parameter)
             let value = parameter.value.data, gradient = parameter.gradient.data
             let first = slot.first.data, second = slot.second.data
             parameter.forEachActiveSpan { start, length in

@@ -63,6 +63,20 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// Where training stands after an epoch: enough to resume it.
+public struct TrainingState: Sendable {
+    public var records: [EpochRecord] = []
+    /// Early stopping: the best value so far, its epoch and its weights.
+    public var best: (value: Double, epoch: Int, weights: [[Float]])?
+
+    public init(records: [EpochRecord] = [], best: (value: Double, epoch: Int, weights: [[Float]])? = nil) {
+        self.records = records
+        self.best = best
+    }
+
+    public var completedEpochs: Int { records.last?.epoch ?? 0 }
+}
+
 /// Progress within an epoch, for a progress display.
 public struct BatchProgress: Sendable {
     public var epoch: Int
@@ -79,21 +93,22 @@ public final class Trainer {
     public let loss: JointLoss
     public let options: TrainingOptions
     public let optimizer: Optimizer
-    private var random: RandomSource
-    public private(set) var step = 0
+    public internal(set) var step = 0
 
     public init(model: any MultiTaskModel, loss: JointLoss, options: TrainingOptions) {
         self.model = model
         self.loss = loss
         self.options = options
         optimizer = Optimizer(options.optimizer)
-        random = RandomSource(seed: options.seed)
     }
 
     public var trainableParameters: [Parameter] { model.parameters + (loss.logVariances.map { [$0] } ?? []) }
 
     /// Trains one epoch and returns the mean loss per task.
     public func trainEpoch(_ data: Dataset, epoch: Int, progress: ((BatchProgress) -> Void)? = nil) throws -> [Double] {
+        // Each epoch's order depends only on the seed and the epoch, so a
+        // resumed run shuffles exactly as an uninterrupted one.
+        var random = RandomSource(seed: options.seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
         var order = Array(0..<data.count)
         random.shuffle(&order)
         let tasks = data.taskNames.count
@@ -130,12 +145,18 @@ public final class Trainer {
 
     /// Trains for the configured epochs (or until early stopping) and returns
     /// one record per epoch. With early stopping the best epoch's weights are
-    /// restored at the end.
-    public func train(_ data: Dataset, validation: Dataset?, progress: ((BatchProgress) -> Void)? = nil,
-                      onEpoch: ((EpochRecord) -> Void)? = nil) throws -> [EpochRecord] {
-        var records: [EpochRecord] = []
-        var best: (value: Double, epoch: Int, weights: [[Float]])?
-        for epoch in 1...max(options.epochs, 1) {
+    /// restored at the end. `resuming` continues from a checkpoint's state;
+    /// `afterEpoch` sees the state after every epoch (to checkpoint it).
+    public func train(_ data: Dataset, validation: Dataset?, resuming initial: TrainingState = TrainingState(),
+                      progress: ((BatchProgress) -> Void)? = nil,
+                      afterEpoch: ((TrainingState) throws -> Void)? = nil) throws -> [EpochRecord] {
+        var state = initial
+        var stopped = false
+        if let stopping = options.earlyStopping, let best = state.best {
+            stopped = state.completedEpochs - best.epoch >= stopping.patience
+        }
+        var epoch = state.completedEpochs + 1
+        while !stopped && epoch <= max(options.epochs, 1) {
             let started = DispatchTime.now()
             let losses = try trainEpoch(data, epoch: epoch, progress: progress)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
@@ -147,24 +168,26 @@ public final class Trainer {
                 record.validation = Evaluator.evaluate(predictions, tasks: model.architecture.tasks, on: validation)
                 record.validationLoss = validationLoss(validation)
             }
-            records.append(record)
-            onEpoch?(record)
+            state.records.append(record)
 
-            guard let stopping = options.earlyStopping, validation != nil else { continue }
-            let value = try monitored(stopping, in: record)
-            let improved = best.map { stopping.higherIsBetter ? value > $0.value : value < $0.value } ?? true
-            if improved {
-                best = (value, epoch, model.parameters.map(\.value.array))
-            } else if let best, epoch - best.epoch >= stopping.patience {
-                break
+            if let stopping = options.earlyStopping, validation != nil {
+                let value = try monitored(stopping, in: record)
+                let improved = state.best.map { stopping.higherIsBetter ? value > $0.value : value < $0.value } ?? true
+                if improved {
+                    state.best = (value, epoch, model.parameters.map(\.value.array))
+                } else if let best = state.best, epoch - best.epoch >= stopping.patience {
+                    stopped = true
+                }
             }
+            try afterEpoch?(state)
+            epoch += 1
         }
-        if let best {
+        if let best = state.best {
             for (parameter, values) in zip(model.parameters, best.weights) {
                 values.withUnsafeBufferPointer { parameter.value.data.update(from: $0.baseAddress!, count: values.count) }
             }
         }
-        return records
+        return state.records
     }
 
     private func monitored(_ stopping: EarlyStopping, in record: EpochRecord) throws -> Double {

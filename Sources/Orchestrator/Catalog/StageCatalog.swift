@@ -30,6 +30,7 @@ public struct StageCatalog: Sendable {
     public static func load(embedded: [EmbeddedManifest], projectFolder: URL?, diagnostics: inout DiagnosticBag) -> StageCatalog {
         var catalog = StageCatalog()
         let parser = ManifestParser()
+        let builtinTexts = Set(embedded.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) })
         for source in embedded {
             if let manifest = parser.parse(source.text, file: "<built-in>/\(source.fileName)", origin: "built-in", diagnostics: &diagnostics) {
                 catalog.manifests[manifest.name] = manifest
@@ -44,6 +45,8 @@ public struct StageCatalog: Sendable {
                 diagnostics.error("cannot read stage manifest", at: SourceLocation(file: file, line: 1, column: 1))
                 continue
             }
+            // mtrec's own repository keeps the built-in manifests in stages/: the same text is the same stage.
+            if builtinTexts.contains(text.trimmingCharacters(in: .whitespacesAndNewlines)) { continue }
             guard let manifest = parser.parse(text, file: file, origin: file, diagnostics: &diagnostics) else { continue }
             if let existing = catalog.manifests[manifest.name] {
                 diagnostics.error("stage '\(manifest.name)' is already defined (\(existing.origin)); give this manifest another name",

@@ -11,7 +11,8 @@ public struct ProcessExecutor: StageExecutor {
         self.builtinLauncher = builtinLauncher
     }
 
-    public func execute(_ job: StageJob, cancellation: Cancellation) throws -> ExecutionResult {
+    public func execute(_ job: StageJob, cancellation: Cancellation,
+                        output: @escaping @Sendable (String) -> Void) throws -> ExecutionResult {
         let arguments: [String]
         if let command = job.command {
             arguments = ["/bin/sh", "-c", command]
@@ -23,7 +24,7 @@ public struct ProcessExecutor: StageExecutor {
             throw StoreError.io("stage '\(job.stage)' needs built-in '\(job.builtin ?? "?")', which this mtrec binary cannot run")
         }
         return try Subprocess.run(arguments, environment: environment(for: job), workingDirectory: job.workingDirectory,
-                                  stdoutPath: job.stdoutLog, stderrPath: job.stderrLog, cancellation: cancellation)
+                                  stdoutPath: job.stdoutLog, stderrPath: job.stderrLog, cancellation: cancellation, output: output)
     }
 
     /// The parent's environment plus the stage's params, inputs and outputs.
@@ -31,6 +32,7 @@ public struct ProcessExecutor: StageExecutor {
         var environment = ProcessInfo.processInfo.environment
         environment["MTREC_PIPELINE"] = job.pipeline
         environment["MTREC_STAGE"] = job.stage
+        if let folder = job.checkpointFolder { environment["MTREC_CHECKPOINT_DIR"] = folder }
         for (name, value) in job.params { environment["MTREC_PARAM_\(Self.variableName(name))"] = value }
         for (name, path) in job.inputs { environment["MTREC_INPUT_\(Self.variableName(name))"] = path }
         for (name, path) in job.outputs { environment["MTREC_OUTPUT_\(Self.variableName(name))"] = path }

@@ -17,6 +17,7 @@ public final class Scheduler: @unchecked Sendable {
     private let cancellation: Cancellation
     private let jobs: Int
     private let logsFolder: URL
+    private let checkpointsFolder: URL
     private let clock = DispatchTime.now()
 
     /// Guards everything below; stage work runs on the global queues.
@@ -27,7 +28,8 @@ public final class Scheduler: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     public init(pipeline: ResolvedPipeline, plan: RunPlan, store: any ArtifactStore, executor: any StageExecutor,
-                records: StageRecords, observer: any RunObserver, cancellation: Cancellation, jobs: Int, logsFolder: URL) {
+                records: StageRecords, observer: any RunObserver, cancellation: Cancellation, jobs: Int, logsFolder: URL,
+                checkpointsFolder: URL) {
         self.pipeline = pipeline
         self.plan = plan
         self.store = store
@@ -37,6 +39,7 @@ public final class Scheduler: @unchecked Sendable {
         self.cancellation = cancellation
         self.jobs = max(1, jobs)
         self.logsFolder = logsFolder
+        self.checkpointsFolder = checkpointsFolder
     }
 
     /// Runs the plan to the end and returns each stage's outcome in file order.
@@ -144,7 +147,8 @@ public final class Scheduler: @unchecked Sendable {
         }
         let result: ExecutionResult
         do {
-            result = try executor.execute(job, cancellation: cancellation)
+            let observer = self.observer, name = stage.name
+            result = try executor.execute(job, cancellation: cancellation) { observer.stageOutput(name, line: $0) }
         } catch {
             store.discard(staging)
             return failure("\(error)")
@@ -169,6 +173,7 @@ public final class Scheduler: @unchecked Sendable {
             let meta = ArtifactMeta(key: planned.key, pipeline: pipeline.name, stage: stage.name, createdAt: Date(),
                                     seconds: result.seconds, outputBytes: [:])
             let artifact = try store.commit(staging, outputs: stage.outputs, meta: meta, replacing: planned.reason == .forced)
+            if let folder = job.checkpointFolder { try? FileManager.default.removeItem(atPath: folder) }
             records.remember(planned.recipe, for: stage.name)
             finished.status = .ran
             finished.outputs = artifact.outputs.mapValues(\.path)
@@ -199,7 +204,8 @@ public final class Scheduler: @unchecked Sendable {
                            params: params, paramsJSON: Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, $0.value.canonicalJSON) }),
                            inputs: inputs, outputs: outputs, workingDirectory: pipeline.directory.path,
                            stdoutLog: logsFolder.appendingPathComponent("\(stage.name).out").path,
-                           stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path)
+                           stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path,
+                           checkpointFolder: checkpointsFolder.appendingPathComponent(staging.key.hex).path)
         if let template = stage.definition.commandTemplate {
             job.command = CommandTemplate(template).render(inputs: inputs, outputs: outputs, params: params)
         } else if case .manifest(_, _, .builtin(let name)) = stage.definition {

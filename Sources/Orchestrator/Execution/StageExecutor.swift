@@ -17,6 +17,10 @@ public struct StageJob: Sendable, Codable {
     public var workingDirectory: String
     public var stdoutLog: String
     public var stderrLog: String
+    /// A folder that survives a killed run of the same stage key, for
+    /// checkpoints (a long train resumes from its last epoch); removed once
+    /// the stage's outputs are committed.
+    public var checkpointFolder: String?
 }
 
 /// How a stage's process ended.
@@ -33,5 +37,6 @@ public struct ExecutionResult: Sendable {
 /// Runs a stage's work somewhere: a local process today, a container on a
 /// cluster later. `execute` blocks until the work ends.
 public protocol StageExecutor: Sendable {
-    func execute(_ job: StageJob, cancellation: Cancellation) throws -> ExecutionResult
+    /// `output` receives each line the stage writes to stdout.
+    func execute(_ job: StageJob, cancellation: Cancellation, output: @escaping @Sendable (String) -> Void) throws -> ExecutionResult
 }

@@ -48,5 +48,11 @@ public struct RunOutcome: Codable, Sendable {
 /// Hears about a run as it goes, to show progress.
 public protocol RunObserver: Sendable {
     func stageStarted(_ name: String, reason: RunReason)
+    /// A line a running stage wrote to stdout.
+    func stageOutput(_ name: String, line: String)
     func stageFinished(_ outcome: StageOutcome)
+}
+
+extension RunObserver {
+    public func stageOutput(_ name: String, line: String) {}
 }

@@ -2,15 +2,26 @@ import CSpawnSupport
 import Foundation
 
 /// posix_spawn with the child in a new process group, stdin from /dev/null,
-/// stdout and stderr to log files, and default signal handling restored.
+/// stderr to a log file, stdout through a pipe into its log file and, line
+/// by line, to `output` (so a run shows what its stages say), and default
+/// signal handling restored.
 enum Subprocess {
     static func run(_ arguments: [String], environment: [String: String], workingDirectory: String,
-                    stdoutPath: String, stderrPath: String, cancellation: Cancellation) throws -> ExecutionResult {
+                    stdoutPath: String, stderrPath: String, cancellation: Cancellation,
+                    output: @escaping @Sendable (String) -> Void) throws -> ExecutionResult {
+        var pipeEnds: [Int32] = [-1, -1]
+        guard mtrec_pipe_cloexec(&pipeEnds) == 0 else { throw StoreError.io("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        let logDescriptor = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard logDescriptor >= 0 else {
+            close(pipeEnds[0])
+            close(pipeEnds[1])
+            throw StoreError.io("cannot open log '\(stdoutPath)'")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         mtrec_spawn_file_actions_addchdir(&actions, workingDirectory)
 
@@ -37,7 +48,10 @@ enum Subprocess {
         let start = DispatchTime.now()
         var pid: pid_t = 0
         let status = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        close(pipeEnds[1])
+        let reader = OutputReader(descriptor: pipeEnds[0], log: logDescriptor, output: output)
         guard status == 0 else {
+            reader.wait()
             throw StoreError.io("cannot start '\(arguments[0])': \(String(cString: strerror(status)))")
         }
         if !cancellation.register(pid) { kill(-pid, SIGTERM) }
@@ -48,10 +62,43 @@ enum Subprocess {
         while wait4(pid, &waitStatus, 0, &usage) < 0 {
             guard errno == EINTR else { throw StoreError.io("waiting for '\(arguments[0])' failed: \(String(cString: strerror(errno)))") }
         }
+        reader.wait()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let signaled = (waitStatus & 0x7f) != 0 && (waitStatus & 0x7f) != 0x7f
         return ExecutionResult(exitCode: signaled ? 128 + (waitStatus & 0x7f) : (waitStatus >> 8) & 0xff,
                                signal: signaled ? waitStatus & 0x7f : nil,
                                seconds: seconds, peakMemoryBytes: Int64(usage.ru_maxrss) * 1024)
     }
+}
+
+/// Drains a child's stdout on its own thread: every byte into the log file,
+/// every complete line to `output`.
+private final class OutputReader: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(descriptor: Int32, log: Int32, output: @escaping @Sendable (String) -> Void) {
+        let thread = Thread { [finished] in
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                buffer.withUnsafeBytes { _ = write(log, $0.baseAddress, count) }
+                pending.append(contentsOf: buffer[0..<count])
+                while let newline = pending.firstIndex(of: 10) {
+                    output(String(decoding: pending[..<newline], as: UTF8.self))
+                    pending.removeSubrange(...newline)
+                }
+            }
+            if !pending.isEmpty { output(String(decoding: pending, as: UTF8.self)) }
+            close(descriptor)
+            close(log)
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    /// Returns once the child (and everything it started) closed stdout.
+    func wait() { finished.wait() }
 }

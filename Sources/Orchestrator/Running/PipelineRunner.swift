@@ -31,7 +31,8 @@ public struct PipelineRunner {
         let scheduler = Scheduler(pipeline: pipeline, plan: plan, store: store, executor: executor,
                                   records: StageRecords(stateFolder: stateFolder, pipeline: pipeline.name),
                                   observer: observer, cancellation: cancellation, jobs: jobs,
-                                  logsFolder: stateFolder.appendingPathComponent("logs").appendingPathComponent(runId))
+                                  logsFolder: stateFolder.appendingPathComponent("logs").appendingPathComponent(runId),
+                                  checkpointsFolder: stateFolder.appendingPathComponent("checkpoints"))
         let stages = scheduler.run()
 
         let status: RunOutcome.Status

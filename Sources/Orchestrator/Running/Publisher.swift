@@ -15,10 +15,13 @@ enum Publisher {
                 try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try? manager.removeItem(at: temporary)
                 try manager.copyItem(atPath: source, toPath: temporary.path)
-                if manager.fileExists(atPath: destination.path) {
-                    _ = try manager.replaceItemAt(destination, withItemAt: temporary)
-                } else {
-                    try manager.moveItem(at: temporary, to: destination)
+                // rename(2) replaces a file atomically; a folder must make way first.
+                var isFolder: ObjCBool = false
+                if manager.fileExists(atPath: destination.path, isDirectory: &isFolder), isFolder.boolValue {
+                    try manager.removeItem(at: destination)
+                }
+                guard rename(temporary.path, destination.path) == 0 else {
+                    throw FileError.cannotWrite(entry.destination, String(cString: strerror(errno)))
                 }
             } catch {
                 throw FileError.cannotWrite(entry.destination, "\(error.localizedDescription)")

@@ -1,0 +1,135 @@
+import Foundation
+import MultiTaskLearning
+
+/// Simulated e-commerce logs: users (age band, gender, city tier, device),
+/// items (category, brand, price), latent tastes, and impressions at a
+/// position. A click depends on user-item affinity, popularity, position and
+/// device; a conversion can only follow a click, a rating only a conversion.
+/// The true click and conversion probabilities are kept for diagnostics.
+struct EcommerceSimulator {
+    var users: Int
+    var items: Int
+    var impressions: Int
+    var seed: UInt64
+    static let tasteDimension = 8
+    static let ageBands = ["18-24", "25-34", "35-44", "45-54", "55+"]
+    static let genders = ["f", "m", "u"]
+    static let devices = ["ios", "android", "web"]
+    static let categories = 20, brands = 100
+
+    func run() -> Table {
+        var random = RandomSource(seed: seed)
+        let dimension = Self.tasteDimension
+        func vector(_ scale: Double) -> [Double] { (0..<dimension).map { _ in random.normal() * scale } }
+
+        // Segments shape tastes: an age band and a device pull users one way,
+        // a category pulls items one way.
+        let ageTaste = Self.ageBands.map { _ in vector(0.6) }
+        let deviceTaste = Self.devices.map { _ in vector(0.3) }
+        let categoryTaste = (0..<Self.categories).map { _ in vector(0.7) }
+        let deviceBias = [0.15, 0.0, -0.25]
+
+        let userAge = (0..<users).map { _ in random.int(below: Self.ageBands.count) }
+        let userGender = (0..<users).map { _ in random.int(below: Self.genders.count) }
+        let userTier = (0..<users).map { _ in 1 + random.int(below: 4) }
+        let userDevice = (0..<users).map { _ in random.int(below: Self.devices.count) }
+        let userTaste = (0..<users).map { user in
+            zip(zip(ageTaste[userAge[user]], deviceTaste[userDevice[user]]), vector(0.5)).map { $0.0 + $0.1 + $1 }
+        }
+        let activity = (0..<users).map { _ in exp(random.normal() * 0.8) }
+
+        let itemCategory = (0..<items).map { _ in random.int(below: Self.categories) }
+        let itemBrand = (0..<items).map { _ in random.int(below: Self.brands) }
+        let itemPrice = (0..<items).map { _ in (30 * exp(random.normal() * 0.7) * 100).rounded() / 100 }
+        let itemTaste = (0..<items).map { item in zip(categoryTaste[itemCategory[item]], vector(0.4)).map { $0 + $1 } }
+        let popularity = (0..<items).map { _ in random.normal() }
+
+        let pickUser = AliasSampler(weights: activity)
+        let pickItem = AliasSampler(weights: popularity.map { exp(0.8 * $0) })
+
+        var columns = EventColumns(capacity: impressions)
+        for index in 0..<impressions {
+            let user = pickUser.sample(&random), item = pickItem.sample(&random)
+            let position = 1 + random.int(below: 10)
+            let affinity = zip(userTaste[user], itemTaste[item]).reduce(0) { $0 + $1.0 * $1.1 } / Double(dimension).squareRoot()
+            let clickLogit = -2.0 + 1.3 * affinity + 0.35 * popularity[item] - 0.12 * Double(position - 1) + deviceBias[userDevice[user]]
+            let clickProbability = 1 / (1 + exp(-clickLogit))
+            let conversionLogit = -0.8 + 0.9 * affinity - 0.6 * log(itemPrice[item] / 30) + (userTier[user] == 1 ? 0.25 : 0)
+            let conversionProbability = 1 / (1 + exp(-conversionLogit))
+            let clicked = random.uniformDouble() < clickProbability
+            let converted = clicked && random.uniformDouble() < conversionProbability
+            var rating = Float.nan
+            if converted {
+                rating = Float(min(5, max(1, (3.3 + 1.1 * affinity + random.normal() * 0.6).rounded())))
+            }
+            columns.append(user: user, item: item, time: 1_700_000_000 + Int64(index) * 15, position: position,
+                           age: Self.ageBands[userAge[user]], gender: Self.genders[userGender[user]], tier: userTier[user],
+                           device: Self.devices[userDevice[user]], category: String(format: "c%02d", itemCategory[item] + 1),
+                           brand: String(format: "b%03d", itemBrand[item] + 1), price: itemPrice[item],
+                           click: clicked, conversion: clicked ? (converted ? 1 : 0) : .nan, rating: rating,
+                           clickProbability: clickProbability, conversionProbability: conversionProbability)
+        }
+        return columns.table
+    }
+}
+
+/// The simulator's output columns, filled row by row.
+private struct EventColumns {
+    var user: [Int64] = [], item: [Int64] = [], time: [Int64] = [], position: [Float] = []
+    var age: [String] = [], gender: [String] = [], tier: [Int64] = [], device: [String] = []
+    var category: [String] = [], brand: [String] = [], price: [Float] = []
+    var click: [Float] = [], conversion: [Float] = [], rating: [Float] = []
+    var clickProbability: [Float] = [], conversionProbability: [Float] = []
+
+    init(capacity: Int) {
+        user.reserveCapacity(capacity)
+        item.reserveCapacity(capacity)
+    }
+
+    mutating func append(user u: Int, item i: Int, time t: Int64, position p: Int, age a: String, gender g: String, tier r: Int,
+                         device d: String, category c: String, brand b: String, price v: Double, click k: Bool,
+                         conversion: Float, rating: Float, clickProbability pc: Double, conversionProbability pv: Double) {
+        user.append(Int64(u + 1)); item.append(Int64(i + 1)); time.append(t); position.append(Float(p))
+        age.append(a); gender.append(g); tier.append(Int64(r)); device.append(d)
+        category.append(c); brand.append(b); price.append(Float(v))
+        click.append(k ? 1 : 0); self.conversion.append(conversion); self.rating.append(rating)
+        clickProbability.append(Float(pc)); conversionProbability.append(Float(pv))
+    }
+
+    var table: Table {
+        Table([("user_id", .int(user)), ("item_id", .int(item)), ("timestamp", .int(time)), ("position", .float(position)),
+               ("age_band", .string(age)), ("gender", .string(gender)), ("city_tier", .int(tier)), ("device", .string(device)),
+               ("category", .string(category)), ("brand", .string(brand)), ("price", .float(price)),
+               ("click", .float(click)), ("conversion", .float(conversion)), ("rating", .float(rating)),
+               ("true_click_probability", .float(clickProbability)), ("true_conversion_probability", .float(conversionProbability))])
+    }
+}
+
+/// Walker's alias method: draws an index with probability proportional to
+/// its weight in constant time.
+struct AliasSampler {
+    private var probability: [Double]
+    private var alias: [Int]
+
+    init(weights: [Double]) {
+        let count = weights.count, total = weights.reduce(0, +)
+        var scaled = weights.map { $0 * Double(count) / total }
+        probability = Array(repeating: 1, count: count)
+        alias = Array(0..<count)
+        var small = scaled.indices.filter { scaled[$0] < 1 }, large = scaled.indices.filter { scaled[$0] >= 1 }
+        while let less = small.popLast(), let more = large.last {
+            probability[less] = scaled[less]
+            alias[less] = more
+            scaled[more] -= 1 - scaled[less]
+            if scaled[more] < 1 {
+                large.removeLast()
+                small.append(more)
+            }
+        }
+    }
+
+    func sample(_ random: inout RandomSource) -> Int {
+        let index = random.int(below: probability.count)
+        return random.uniformDouble() < probability[index] ? index : alias[index]
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import MultiTaskLearning
+import Orchestrator
+
+/// evaluate: per-task metrics on the test split, ranking metrics of the
+/// recommendations against held-out interactions, the experts' gate weights
+/// (MMoE, PLE) and permutation feature importance. Writes metrics.json and
+/// prints a table.
+struct EvaluateStage: BuiltinStage {
+    let name = "evaluate"
+
+    struct RankingResult: Codable {
+        var k: Int
+        var users: Int
+        var ndcg: Double?
+        var recall: Double?
+        var hitRate: Double?
+        var mrr: Double?
+    }
+
+    struct Importance: Codable {
+        var feature: String
+        /// How much the task's metric got worse when the feature was shuffled.
+        var drop: Double
+    }
+
+    struct Report: Codable {
+        var model: String
+        var rows: Int
+        var tasks: [TaskEvaluation]
+        var ctcvrAUC: Double?
+        /// Simulated data: AUC of the true probabilities (keep.true_TASK_probability), the best any model can reach.
+        var bestPossibleAUC: [String: Double]?
+        var ranking: RankingResult?
+        var gateWeights: [String: [Float]]?
+        var importance: [String: [Importance]]
+    }
+
+    func run(_ context: BuiltinContext) throws {
+        guard let modelFolder = context.input("model") else { throw StageFailure("input 'model' is not bound") }
+        let model = try ModelStore.load(from: modelFolder)
+        let transform = try context.readJSON(FeatureTransform.self, from: "transform")
+        let specs = model.architecture.tasks
+        let testTable = try context.table("test")
+        let test = try EncodedData.dataset(testTable, transform: transform, schema: model.architecture.features, tasks: specs.map(\.name))
+
+        model.resetGateStatistics()
+        let predictions = Predictor.predict(model, on: test)
+        var report = Report(model: model.architecture.kind.rawValue, rows: test.count,
+                            tasks: Evaluator.evaluate(predictions, tasks: specs, on: test), importance: [:])
+        if model.architecture.kind == .esmm {
+            report.ctcvrAUC = Metrics.auc(scores: zip(predictions[0], predictions[1]).map { $0 * $1 }, labels: test.labels[1])
+        }
+        for (index, task) in specs.enumerated() where task.type == .binary {
+            guard let truth = testTable.floats("keep.true_\(task.name)_probability") else { continue }
+            let rows = (0..<test.count).filter { (test.masks[index]?[$0] ?? 1) != 0 }
+            if let auc = Metrics.auc(scores: rows.map { truth[$0] }, labels: rows.map { test.labels[index][$0] }) {
+                report.bestPossibleAUC = (report.bestPossibleAUC ?? [:]).merging([task.name: auc]) { $1 }
+            }
+        }
+        if let weights = model.gateWeights {
+            report.gateWeights = Dictionary(uniqueKeysWithValues: zip(specs.map(\.name), weights))
+        }
+        if context.input("recommendations") != nil {
+            report.ranking = try ranking(context, test: testTable, k: try context.requiredInt("k"))
+        }
+        if context.bool("importance") ?? true {
+            report.importance = PermutationImportance(model: model, data: test, baseline: report.tasks,
+                                                      top: try context.requiredInt("importance_top"),
+                                                      seed: UInt64(try context.requiredInt("seed"))).compute()
+        }
+        try context.writeJSON(report, to: "metrics")
+        context.log(MetricsTable.render(report))
+    }
+
+    /// Held-out interactions: the test rows where the relevance task's label is 1.
+    private func ranking(_ context: BuiltinContext, test: Table, k: Int) throws -> RankingResult {
+        let relevance = try context.requiredString("relevance_task")
+        guard case .string(let users)? = test["key.user"], case .string(let items)? = test["key.item"],
+              let labels = test.floats("label.\(relevance)") else {
+            throw StageFailure("ranking metrics need key.user, key.item and label.\(relevance) in the test table")
+        }
+        var relevant: [String: Set<String>] = [:]
+        for row in 0..<test.rowCount where labels[row] == 1 { relevant[users[row], default: []].insert(items[row]) }
+        let text = try String(contentsOf: context.input("recommendations")!, encoding: .utf8)
+        var lists: [String: [(Int, String)]] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count >= 3, let rank = Int(fields[1]) else { continue }
+            lists[String(fields[0]), default: []].append((rank, String(fields[2])))
+        }
+        var sums = (ndcg: 0.0, recall: 0.0, hit: 0.0, mrr: 0.0), count = 0
+        for (user, wanted) in relevant {
+            let ranked = (lists[user] ?? []).sorted { $0.0 < $1.0 }.map(\.1)
+            sums.ndcg += RankingMetrics.ndcg(ranked: ranked, relevant: wanted, k: k) ?? 0
+            sums.recall += RankingMetrics.recall(ranked: ranked, relevant: wanted, k: k) ?? 0
+            sums.hit += RankingMetrics.hitRate(ranked: ranked, relevant: wanted, k: k) ?? 0
+            sums.mrr += RankingMetrics.reciprocalRank(ranked: ranked, relevant: wanted) ?? 0
+            count += 1
+        }
+        guard count > 0 else { return RankingResult(k: k, users: 0) }
+        let n = Double(count)
+        return RankingResult(k: k, users: count, ndcg: sums.ndcg / n, recall: sums.recall / n, hitRate: sums.hit / n, mrr: sums.mrr / n)
+    }
+}
+
+/// Permutation importance: shuffle one feature column across rows and
+/// measure how much each task's metric worsens (AUC drop for binary tasks,
+/// RMSE rise for regression). The top features per task are kept.
+struct PermutationImportance {
+    let model: any MultiTaskModel
+    let data: Dataset
+    let baseline: [TaskEvaluation]
+    let top: Int
+    let seed: UInt64
+
+    func compute() -> [String: [EvaluateStage.Importance]] {
+        let schema = model.architecture.features
+        var drops: [String: [EvaluateStage.Importance]] = [:]
+        let features = schema.categorical.map(\.name).enumerated().map { ($1, true, $0) }
+            + schema.numericNames.enumerated().map { ($1, false, $0) }
+        for (name, isCategorical, index) in features {
+            var shuffled = data
+            var random = RandomSource(seed: seed)
+            var order = Array(0..<data.count)
+            random.shuffle(&order)
+            if isCategorical {
+                let width = schema.categorical.count
+                for row in 0..<data.count { shuffled.categorical[row * width + index] = data.categorical[order[row] * width + index] }
+            } else {
+                let width = schema.numericCount
+                for row in 0..<data.count { shuffled.numeric[row * width + index] = data.numeric[order[row] * width + index] }
+            }
+            let evaluation = Evaluator.evaluate(Predictor.predict(model, on: shuffled), tasks: model.architecture.tasks, on: shuffled)
+            for (task, (before, after)) in zip(model.architecture.tasks, zip(baseline, evaluation)) {
+                let drop: Double? = task.type == .binary
+                    ? before.auc.flatMap { b in after.auc.map { b - $0 } }
+                    : before.rmse.flatMap { b in after.rmse.map { $0 - b } }
+                if let drop { drops[task.name, default: []].append(.init(feature: name, drop: drop)) }
+            }
+        }
+        model.resetGateStatistics()
+        return drops.mapValues { Array($0.sorted { $0.drop > $1.drop }.prefix(top)) }
+    }
+}
+
+/// The metrics as a table a person reads in the log.
+enum MetricsTable {
+    static func render(_ report: EvaluateStage.Report) -> String {
+        func format(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
+        func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        let columns = ["task", "rows", "AUC", "GAUC", "LogLoss", "MSE", "RMSE", "MAE", "best AUC"]
+        var rows = [columns]
+        for task in report.tasks {
+            rows.append([task.task, String(task.rows), format(task.auc), format(task.gauc), format(task.logLoss),
+                         format(task.mse), format(task.rmse), format(task.mae), format(report.bestPossibleAUC?[task.task])])
+        }
+        let widths = columns.indices.map { column in rows.map { $0[column].count }.max()! }
+        var lines = rows.map { row in row.indices.map { cell(row[$0], widths[$0]) }.joined(separator: "  ") }
+        if let ctcvr = report.ctcvrAUC { lines.append("pCTCVR AUC over all impressions: \(format(ctcvr))") }
+        if let ranking = report.ranking {
+            lines.append("ranking@\(ranking.k) over \(ranking.users) users: NDCG \(format(ranking.ndcg))  Recall \(format(ranking.recall))  HitRate \(format(ranking.hitRate))  MRR \(format(ranking.mrr))")
+        }
+        for (task, weights) in (report.gateWeights ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append("gate \(task): " + weights.enumerated().map { "e\($0.offset) \(String(format: "%.2f", $0.element))" }.joined(separator: " "))
+        }
+        for (task, features) in report.importance.sorted(by: { $0.key < $1.key }) {
+            lines.append("importance \(task): " + features.prefix(5).map { "\($0.feature) \(String(format: "%.4f", $0.drop))" }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import MultiTaskLearning
+import Orchestrator
+
+/// features: splits the events into train, valid and test, fits the feature
+/// transform on train (vocabularies, statistics, buckets), and writes the
+/// three encoded tables and the transform that predict applies to new data.
+struct FeaturesStage: BuiltinStage {
+    let name = "features"
+
+    func run(_ context: BuiltinContext) throws {
+        let events = try context.table("events")
+        let categorical = context.stringList("categorical"), numeric = context.stringList("numeric")
+        let labels = context.stringMap("labels").mapValues { "\($0)" }
+        guard !labels.isEmpty else { throw StageFailure("'labels' is empty: map each task to its label column, e.g. {click: click}") }
+        try refuseLabelsAsFeatures(labels, features: ["categorical": categorical, "numeric": numeric,
+                                                      "user_features": context.stringList("user_features"),
+                                                      "item_features": context.stringList("item_features")])
+        for column in categorical + numeric + labels.values.sorted() where events[column] == nil {
+            throw StageFailure("no column '\(column)' in the events table; columns are: \(events.names.joined(separator: ", "))")
+        }
+
+        let (trainRows, validRows, testRows) = try Splitter(context: context).split(events)
+        let train = events.rows(trainRows)
+        var transform = try fit(train, context: context, categorical: categorical, numeric: numeric, labels: labels)
+        transform.warnings = LeakageCheck.warnings(train, transform: transform, threshold: try context.requiredDouble("leakage_threshold"))
+        for warning in transform.warnings { context.log("warning: \(warning)") }
+
+        for (name, rows) in [("train", trainRows), ("valid", validRows), ("test", testRows)] {
+            try context.write(try transform.encode(events.rows(rows)), to: name)
+        }
+        try context.writeJSON(transform, to: "transform")
+        context.log("features: \(trainRows.count) train, \(validRows.count) valid, \(testRows.count) test rows; "
+                    + "\(transform.categorical.count) categorical, \(transform.numeric.count) numeric features")
+    }
+
+    private func refuseLabelsAsFeatures(_ labels: [String: String], features: [String: [String]]) throws {
+        for (task, column) in labels.sorted(by: { $0.key < $1.key }) {
+            for (list, columns) in features.sorted(by: { $0.key < $1.key }) where columns.contains(column) {
+                throw StageFailure("column '\(column)' is the label of task '\(task)' and cannot also be a feature: remove it from '\(list)'")
+            }
+        }
+    }
+
+    private func fit(_ train: Table, context: BuiltinContext, categorical: [String], numeric: [String],
+                     labels: [String: String]) throws -> FeatureTransform {
+        let minimumCount = context.int("min_count") ?? 1
+        let hashBuckets = context.stringMap("hash_buckets")
+        let methods = context.stringMap("transforms").mapValues { "\($0)" }
+        var categoricalFeatures: [FeatureTransform.Categorical] = []
+        var numericFeatures: [FeatureTransform.Numeric] = []
+
+        for name in categorical {
+            let column = train[name]!
+            if let buckets = (hashBuckets[name] as? NSNumber)?.intValue {
+                categoricalFeatures.append(.init(name: name, hashBuckets: buckets))
+                continue
+            }
+            var counts: [String: Int] = [:]
+            for row in 0..<train.rowCount { counts[column.text(row), default: 0] += 1 }
+            let kept = counts.filter { $0.value >= minimumCount }.keys.sorted()
+            categoricalFeatures.append(.init(name: name, vocabulary: Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0 + 1) })))
+        }
+        for name in numeric {
+            let method = methods[name] ?? "standardize"
+            let values = (0..<train.rowCount).compactMap { train[name]!.number($0) }
+            if method.hasPrefix("buckets:") {
+                guard let count = Int(method.dropFirst(8)), count >= 2 else { throw StageFailure("transforms: '\(name)': write buckets:N with N >= 2") }
+                let sorted = values.sorted()
+                let boundaries = (1..<count).map { Float(sorted[min(sorted.count - 1, $0 * sorted.count / count)]) }
+                categoricalFeatures.append(.init(name: name, boundaries: Array(Set(boundaries)).sorted()))
+                continue
+            }
+            guard ["standardize", "log1p", "none"].contains(method) else {
+                throw StageFailure("transforms: '\(name)': unknown method '\(method)'; use standardize, log1p, none or buckets:N")
+            }
+            let transformed = method == "log1p" ? values.map { log1p(max($0, 0)) } : values
+            let mean = transformed.isEmpty ? 0 : transformed.reduce(0, +) / Double(transformed.count)
+            let variance = transformed.isEmpty ? 1 : transformed.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(transformed.count)
+            numericFeatures.append(.init(name: name, method: method, mean: Float(mean), deviation: Float(max(variance.squareRoot(), 1e-6))))
+        }
+        let positives = context.stringMap("positive_labels").mapValues { "\($0)" }
+        let fills = context.stringMap("fill_missing_labels").compactMapValues { ($0 as? NSNumber)?.floatValue }
+        let labelRules = labels.keys.sorted().map { task in
+            FeatureTransform.Label(task: task, column: labels[task]!, positive: positives[task], fillMissing: fills[task])
+        }
+        return FeatureTransform(categorical: categoricalFeatures, numeric: numericFeatures, labels: labelRules,
+                                userColumn: context.string("user_column").flatMap { train[$0] != nil ? $0 : nil },
+                                itemColumn: context.string("item_column").flatMap { train[$0] != nil ? $0 : nil },
+                                userFeatures: context.stringList("user_features"), itemFeatures: context.stringList("item_features"),
+                                keep: context.stringList("keep"), warnings: [])
+    }
+}
+
+/// Splits rows into train, valid and test: at random (seeded), by time (the
+/// latest rows are tested), or by user (each user's rows stay together).
+struct Splitter {
+    var method: String
+    var validFraction: Double
+    var testFraction: Double
+    var seed: UInt64
+    var timeColumn: String?
+    var userColumn: String?
+
+    init(context: BuiltinContext) throws {
+        method = try context.requiredString("split")
+        validFraction = try context.requiredDouble("valid_fraction")
+        testFraction = try context.requiredDouble("test_fraction")
+        seed = UInt64(try context.requiredInt("seed"))
+        timeColumn = context.string("time_column")
+        userColumn = context.string("user_column")
+        guard validFraction + testFraction < 1 else { throw StageFailure("valid_fraction + test_fraction must be below 1") }
+    }
+
+    func split(_ table: Table) throws -> ([Int], [Int], [Int]) {
+        var random = RandomSource(seed: seed)
+        let rows = table.rowCount
+        switch method {
+        case "random":
+            var order = Array(0..<rows)
+            random.shuffle(&order)
+            return cut(order)
+        case "time":
+            guard let name = timeColumn, let column = table[name] else { throw StageFailure("split: time needs an existing 'time_column'") }
+            let order = (0..<rows).sorted { (column.number($0) ?? 0, $0) < (column.number($1) ?? 0, $1) }
+            return cut(order)
+        case "user":
+            guard let name = userColumn, let column = table[name] else { throw StageFailure("split: user needs an existing 'user_column'") }
+            var users = Array(Set((0..<rows).map { column.text($0) })).sorted()
+            random.shuffle(&users)
+            let (trainUsers, validUsers, _) = cut(Array(users.indices))
+            let trainSet = Set(trainUsers.map { users[$0] }), validSet = Set(validUsers.map { users[$0] })
+            var result: ([Int], [Int], [Int]) = ([], [], [])
+            for row in 0..<rows {
+                let user = column.text(row)
+                if trainSet.contains(user) { result.0.append(row) } else if validSet.contains(user) { result.1.append(row) } else { result.2.append(row) }
+            }
+            return result
+        default:
+            throw StageFailure("unknown split '\(method)'")
+        }
+    }
+
+    /// The first share of `order` for train, then valid, then test.
+    private func cut<T>(_ order: [T]) -> ([T], [T], [T]) {
+        let testCount = Int((Double(order.count) * testFraction).rounded())
+        let validCount = Int((Double(order.count) * validFraction).rounded())
+        let trainEnd = order.count - testCount - validCount
+        return (Array(order[..<trainEnd]), Array(order[trainEnd..<(trainEnd + validCount)]), Array(order[(trainEnd + validCount)...]))
+    }
+}
+
+/// Warns about a feature that predicts a label almost perfectly: usually a
+/// label (or something computed from it) slipped into the features.
+enum LeakageCheck {
+    static func warnings(_ train: Table, transform: FeatureTransform, threshold: Double) -> [String] {
+        var warnings: [String] = []
+        for label in transform.labels {
+            guard let column = train[label.column] else { continue }
+            let rows = (0..<train.rowCount).filter { label.positive != nil ? !column.text($0).isEmpty : column.number($0) != nil }
+            let target = rows.map { row -> Float in
+                if let positive = label.positive { return column.text(row) == positive ? 1 : 0 }
+                return Float(column.number(row)!)
+            }
+            let binary = Set(target).isSubset(of: [0, 1])
+            for feature in transform.numeric.map(\.name) + transform.categorical.map(\.name) {
+                guard let values = train[feature] else { continue }
+                let scores: [Float]
+                let isNumeric = transform.numeric.contains { $0.name == feature }
+                    || transform.categorical.contains { $0.name == feature && $0.boundaries != nil }
+                if isNumeric {
+                    scores = rows.map { Float(values.number($0) ?? 0) }
+                } else {
+                    // A categorical feature scores each row by its value's mean label,
+                    // unless it has so many values that any would look predictive.
+                    var sums: [String: (Double, Double)] = [:]
+                    for (index, row) in rows.enumerated() {
+                        sums[values.text(row), default: (0, 0)].0 += Double(target[index])
+                        sums[values.text(row), default: (0, 0)].1 += 1
+                    }
+                    guard sums.count * 20 <= rows.count else { continue }
+                    scores = rows.map { row in
+                        let (total, count) = sums[values.text(row)]!
+                        return Float(total / count)
+                    }
+                }
+                let strength: Double
+                if binary {
+                    guard let auc = Metrics.auc(scores: scores, labels: target) else { continue }
+                    strength = max(auc, 1 - auc)
+                } else {
+                    strength = abs(MMoESyntheticData.pearson(scores, target))
+                }
+                if strength.isFinite, strength >= threshold {
+                    warnings.append("feature '\(feature)' predicts the label of task '\(label.task)' almost perfectly (\(binary ? "AUC" : "|correlation|") \(String(format: "%.4f", strength))): check it is not derived from the label")
+                }
+            }
+        }
+        return warnings
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import MultiTaskLearning
+import Orchestrator
+
+/// train: fits the model on the train split with the joint loss, records
+/// each epoch (loss per task, validation metrics), and checkpoints after
+/// every epoch so that a killed run resumes from its last finished epoch.
+struct TrainStage: BuiltinStage {
+    let name = "train"
+
+    func run(_ context: BuiltinContext) throws {
+        guard let modelFolder = context.input("model") else { throw StageFailure("input 'model' is not bound") }
+        let model = try ModelStore.load(from: modelFolder)
+        let specification = try context.readJSON(LossSpecification.self, from: "loss")
+        let transform = try context.readJSON(FeatureTransform.self, from: "transform")
+        let tasks = model.architecture.tasks.map(\.name)
+        guard specification.tasks.map(\.task) == tasks else {
+            throw StageFailure("the loss covers \(specification.tasks.map(\.task)), the model predicts \(tasks)")
+        }
+        let schema = model.architecture.features
+        let train = try EncodedData.dataset(try context.table("dataset"), transform: transform, schema: schema, tasks: tasks)
+        let validation = try context.input("validation").map { _ in
+            try EncodedData.dataset(try context.table("validation"), transform: transform, schema: schema, tasks: tasks)
+        }
+
+        BLAS.setThreads(try context.requiredInt("threads"))
+        let metric = context.string("early_stopping") ?? ""
+        let clip = try context.requiredDouble("clip_norm")
+        let options = TrainingOptions(
+            epochs: try context.requiredInt("epochs"), batchSize: try context.requiredInt("batch_size"),
+            optimizer: OptimizerSettings(kind: OptimizerKind(rawValue: try context.requiredString("optimizer")) ?? .adam,
+                                         learningRate: Float(try context.requiredDouble("learning_rate")),
+                                         momentum: Float(try context.requiredDouble("momentum")),
+                                         weightDecay: Float(try context.requiredDouble("weight_decay"))),
+            clipNorm: clip > 0 ? Float(clip) : nil, seed: UInt64(try context.requiredInt("seed")),
+            earlyStopping: metric.isEmpty ? nil : EarlyStopping(metric: metric, patience: try context.requiredInt("patience")))
+        let loss = JointLoss(specification)
+        let trainer = Trainer(model: model, loss: loss, options: options)
+        let checkpoint = context.job.checkpointFolder.map { Checkpoint(folder: URL(fileURLWithPath: $0), trainer: trainer) }
+
+        var state = TrainingState()
+        if let checkpoint, let restored = try checkpoint.restore() {
+            state = restored
+            context.log("train: resuming after epoch \(state.completedEpochs) from \(checkpoint.folder.path)")
+        }
+        let progress = ProgressLine(tasks: tasks)
+        let records = try trainer.train(train, validation: validation, resuming: state, progress: { progress.show($0) }) { state in
+            progress.finish(state.records.last!)
+            try checkpoint?.save(state)
+        }
+
+        try ModelStore.save(model, extra: loss.logVariances.map { [$0] } ?? [], to: context.output("model"))
+        try context.writeJSON(History(records: records, samples: train.count), to: "history")
+    }
+
+    /// What the history output holds.
+    struct History: Encodable {
+        var records: [EpochRecord]
+        var samples: Int
+    }
+}
+
+/// A training checkpoint: weights, optimizer state and epoch records, written
+/// whole (to a new folder, then renamed) after every epoch.
+struct Checkpoint {
+    let folder: URL
+    let trainer: Trainer
+
+    private var tensors: [(name: String, tensor: Tensor)] {
+        let parameters = trainer.trainableParameters
+        return parameters.map { ($0.name, $0.value) } + trainer.optimizer.stateTensors(for: parameters)
+    }
+
+    struct Progress: Codable {
+        var records: [EpochRecord]
+        var optimizerStep: Int
+        var bestValue: Double?
+        var bestEpoch: Int?
+    }
+
+    func save(_ state: TrainingState) throws {
+        let manager = FileManager.default
+        let fresh = folder.appendingPathExtension("new")
+        try? manager.removeItem(at: fresh)
+        try manager.createDirectory(at: fresh, withIntermediateDirectories: true)
+        var all = tensors
+        if let best = state.best {
+            for (parameter, values) in zip(trainer.model.parameters, best.weights) {
+                all.append(("best.\(parameter.name)", Tensor(rows: parameter.value.rows, cols: parameter.value.cols, values: values)))
+            }
+        }
+        try SafeTensors.write(all, metadata: ["format": "mtrec-checkpoint"], to: fresh.appendingPathComponent("state.safetensors"))
+        let progress = Progress(records: state.records, optimizerStep: trainer.optimizer.step,
+                                bestValue: state.best?.value, bestEpoch: state.best?.epoch)
+        try JSONEncoder().encode(progress).write(to: fresh.appendingPathComponent("progress.json"))
+        try? manager.removeItem(at: folder)
+        try manager.moveItem(at: fresh, to: folder)
+    }
+
+    /// The state of the last finished epoch, with weights and optimizer
+    /// state loaded; nil when there is no checkpoint.
+    func restore() throws -> TrainingState? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("progress.json").path),
+              let progress = try? JSONDecoder().decode(Progress.self, from: data) else { return nil }
+        let weights = try Data(contentsOf: folder.appendingPathComponent("state.safetensors"), options: .mappedIfSafe)
+        let (entries, _, start) = try SafeTensors.readHeader(weights)
+        let byName = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0) })
+        for (name, tensor) in tensors {
+            guard let entry = byName[name] else { return nil }
+            try SafeTensors.load(entry, from: weights, dataStart: start, into: tensor)
+        }
+        trainer.optimizer.restore(step: progress.optimizerStep)
+        var best: (Double, Int, [[Float]])?
+        if let value = progress.bestValue, let epoch = progress.bestEpoch {
+            let snapshot = try trainer.model.parameters.map { parameter -> [Float] in
+                let tensor = Tensor(rows: parameter.value.rows, cols: parameter.value.cols)
+                guard let entry = byName["best.\(parameter.name)"] else { throw StageFailure("checkpoint lacks best.\(parameter.name)") }
+                try SafeTensors.load(entry, from: weights, dataStart: start, into: tensor)
+                return tensor.array
+            }
+            best = (value, epoch, snapshot)
+        }
+        return TrainingState(records: progress.records, best: best)
+    }
+}
+
+/// Progress while training: a line redrawn in place on a terminal, plain
+/// lines (one per epoch) otherwise.
+final class ProgressLine: @unchecked Sendable {
+    let tasks: [String]
+    let isTerminal = isatty(STDOUT_FILENO) == 1
+    private var started = Date()
+
+    init(tasks: [String]) {
+        self.tasks = tasks
+    }
+
+    func show(_ progress: BatchProgress) {
+        guard isTerminal, progress.batch % 20 == 0 || progress.batch == progress.batches else { return }
+        let losses = zip(tasks, progress.taskLosses).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: "  ")
+        let remaining = Double(progress.batches - progress.batch) * Double(progress.batch) / max(progress.samplesPerSecond, 1)
+        FileHandle.standardOutput.write(Data(String(format: "\r\u{1B}[Kepoch %d  batch %d/%d  %@  %.0f samples/s  ETA %.0fs",
+                                                    progress.epoch, progress.batch, progress.batches, losses,
+                                                    progress.samplesPerSecond, remaining).utf8))
+    }
+
+    func finish(_ record: EpochRecord) {
+        var line = "epoch \(record.epoch): " + tasks.map { "\($0) loss \(String(format: "%.4f", record.trainLoss[$0] ?? 0))" }.joined(separator: ", ")
+        line += String(format: ", %.0f samples/s, %.1fs", record.samplesPerSecond, record.seconds)
+        for evaluation in record.validation {
+            let metrics = ["auc", "rmse"].compactMap { name in evaluation.value(name).map { "\(name) \(String(format: "%.4f", $0))" } }
+            if !metrics.isEmpty { line += "; valid \(evaluation.task) " + metrics.joined(separator: " ") }
+        }
+        FileHandle.standardOutput.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+    }
+}

@@ -1,0 +1,11 @@
+import Orchestrator
+
+/// The recommender flow's stages, compiled into mtrec.
+public enum RecommenderStages {
+    public static let all: [any BuiltinStage] = [
+        CollectStage(), CleanStage(), FeaturesStage(), BuildModelStage(), JointLossStage(),
+        TrainStage(), PredictStage(), RankStage(), EvaluateStage(),
+    ]
+
+    public static let registry = BuiltinRegistry(all)
+}

@@ -1,0 +1,87 @@
+import Foundation
+import MultiTaskLearning
+import Orchestrator
+
+/// predict: scores rows with every task. In `table` mode it scores the given
+/// encoded table (the test split); in `candidates` mode it scores, for each
+/// user of that table with history, items they have not interacted with:
+/// the most popular ones, or all of them.
+struct PredictStage: BuiltinStage {
+    let name = "predict"
+
+    func run(_ context: BuiltinContext) throws {
+        guard let modelFolder = context.input("model") else { throw StageFailure("input 'model' is not bound") }
+        let model = try ModelStore.load(from: modelFolder)
+        let transform = try context.readJSON(FeatureTransform.self, from: "transform")
+        let tasks = model.architecture.tasks.map(\.name)
+        var rows = try context.table("dataset")
+        if try context.requiredString("mode") == "candidates" {
+            guard context.input("history") != nil else { throw StageFailure("mode 'candidates' needs the input 'history' (the training rows)") }
+            rows = try Candidates(transform: transform, history: try context.table("history"),
+                                  perUser: try context.requiredInt("candidates_per_user"),
+                                  allUnseen: try context.requiredString("candidates") == "all_unseen").make(for: rows)
+        }
+        let data = try EncodedData.dataset(rows, transform: transform, schema: model.architecture.features, tasks: tasks)
+        let predictions = Predictor.predict(model, on: data)
+        var scores = Table()
+        for name in rows.names where name.hasPrefix("key.") || name.hasPrefix("label.") || name.hasPrefix("keep.") {
+            scores[name] = rows[name]
+        }
+        for (task, values) in zip(tasks, predictions) { scores["score.\(task)"] = .float(values) }
+        try context.write(scores, to: "scores")
+        context.log("predict: \(scores.rowCount) rows scored for \(tasks.joined(separator: ", "))")
+    }
+}
+
+/// Candidate rows: a user's features from their latest training row, an
+/// item's features from its latest row, other (context) features at their
+/// most common value.
+struct Candidates {
+    let transform: FeatureTransform
+    let history: Table
+    let perUser: Int
+    let allUnseen: Bool
+
+    func make(for target: Table) throws -> Table {
+        guard case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"],
+              case .string(let targetUsers)? = target["key.user"] else {
+            throw StageFailure("candidates need user and item keys: set user_column and item_column in features")
+        }
+        var lastUserRow: [String: Int] = [:], lastItemRow: [String: Int] = [:], popularity: [String: Int] = [:]
+        var seen: [String: Set<String>] = [:]
+        for row in 0..<history.rowCount {
+            lastUserRow[historyUsers[row]] = row
+            lastItemRow[historyItems[row]] = row
+            popularity[historyItems[row], default: 0] += 1
+            seen[historyUsers[row], default: []].insert(historyItems[row])
+        }
+        let ranked = popularity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        let users = Array(Set(targetUsers)).filter { lastUserRow[$0] != nil }.sorted()
+
+        var pairs: [(user: String, item: String)] = []
+        for user in users {
+            let unseen = ranked.lazy.filter { !seen[user]!.contains($0) }
+            pairs += (allUnseen ? Array(unseen) : Array(unseen.prefix(perUser))).map { (user, $0) }
+        }
+        var table = Table()
+        table["key.user"] = .string(pairs.map(\.user))
+        table["key.item"] = .string(pairs.map(\.item))
+        for name in history.names where name.hasPrefix("cat.") || name.hasPrefix("num.") || name.hasPrefix("keep.") {
+            let raw = name.split(separator: ".", maxSplits: 1).last.map(String.init) ?? name
+            let source: (String, String) -> Int? = transform.userFeatures.contains(raw)
+                ? { user, _ in lastUserRow[user] }
+                : (transform.itemFeatures.contains(raw) || name.hasPrefix("keep.")) ? { _, item in lastItemRow[item] } : { _, _ in nil }
+            switch history[name]! {
+            case .int(let values):
+                let common = MissingValues.mostFrequent(values) ?? 0
+                table[name] = .int(pairs.map { pair in source(pair.user, pair.item).map { values[$0] } ?? common })
+            case .float(let values):
+                let fallback: Float = name.hasPrefix("num.") ? 0 : .nan
+                table[name] = .float(pairs.map { pair in source(pair.user, pair.item).map { values[$0] } ?? fallback })
+            case .string(let values):
+                table[name] = .string(pairs.map { pair in source(pair.user, pair.item).map { values[$0] } ?? "" })
+            }
+        }
+        return table
+    }
+}

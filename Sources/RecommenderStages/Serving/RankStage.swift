@@ -1,0 +1,81 @@
+import Foundation
+import Orchestrator
+
+/// rank: top-K items per user by a fusion of task scores, excluding items the
+/// user has already seen, with an optional cap per category; users without
+/// history get the most popular items (cold start). Writes
+/// recommendations.csv: user, rank, item, score and each task's score.
+struct RankStage: BuiltinStage {
+    let name = "rank"
+
+    func run(_ context: BuiltinContext) throws {
+        let scores = try context.table("scores")
+        let tasks = scores.names.filter { $0.hasPrefix("score.") }.map { String($0.dropFirst(6)) }
+        let expression: ScoreExpression
+        do { expression = try ScoreExpression.parse(try context.requiredString("expression"), tasks: tasks) } catch {
+            throw StageFailure("param 'expression': \(error)")
+        }
+        guard case .string(let users)? = scores["key.user"], case .string(let items)? = scores["key.item"] else {
+            throw StageFailure("the scores have no key.user and key.item columns")
+        }
+        let topK = try context.requiredInt("top_k"), cap = try context.requiredInt("max_per_category")
+        let categoryColumn = scores["keep.\(try context.requiredString("category_column"))"]
+        if cap > 0, categoryColumn == nil {
+            throw StageFailure("max_per_category needs the category column kept by features (keep: [\(try context.requiredString("category_column"))])")
+        }
+        let taskColumns = tasks.map { scores.floats("score.\($0)")! }
+
+        var seen: [String: Set<String>] = [:]
+        var popularity: [String: Int] = [:]
+        if context.input("history") != nil {
+            let history = try context.table("history")
+            if case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"] {
+                for row in 0..<history.rowCount {
+                    seen[historyUsers[row], default: []].insert(historyItems[row])
+                    popularity[historyItems[row], default: 0] += 1
+                }
+            }
+        }
+        let excludeSeen = context.bool("exclude_seen") ?? true
+
+        var rowsByUser: [String: [Int]] = [:]
+        for row in 0..<scores.rowCount { rowsByUser[users[row], default: []].append(row) }
+        var lines = ["user,rank,item,score," + tasks.joined(separator: ",") + ",source"]
+        for user in rowsByUser.keys.sorted() {
+            let ranked = rowsByUser[user]!.map { row -> (row: Int, score: Double) in
+                let values = Dictionary(uniqueKeysWithValues: zip(tasks, taskColumns.map { Double($0[row]) }))
+                return (row, expression.evaluate(values))
+            }.sorted { $0.score != $1.score ? $0.score > $1.score : items[$0.row] < items[$1.row] }
+            var chosen: [(row: Int, score: Double)] = [], perCategory: [String: Int] = [:], used: Set<String> = []
+            for candidate in ranked where chosen.count < topK {
+                let item = items[candidate.row]
+                if used.contains(item) || (excludeSeen && seen[user]?.contains(item) == true) { continue }
+                if cap > 0, let category = categoryColumn?.text(candidate.row) {
+                    if perCategory[category, default: 0] >= cap { continue }
+                    perCategory[category, default: 0] += 1
+                }
+                used.insert(item)
+                chosen.append(candidate)
+            }
+            for (rank, candidate) in chosen.enumerated() {
+                let taskScores = taskColumns.map { String(format: "%.6f", $0[candidate.row]) }.joined(separator: ",")
+                lines.append("\(user),\(rank + 1),\(items[candidate.row]),\(String(format: "%.6f", candidate.score)),\(taskScores),model")
+            }
+        }
+        // Cold start: users to serve who have no scored candidates get the most popular items.
+        var fallbackUsers = 0
+        if context.input("users") != nil, case .string(let wanted)? = try context.table("users")["key.user"] {
+            let popular = popularity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+            for user in Set(wanted).subtracting(rowsByUser.keys).sorted() {
+                fallbackUsers += 1
+                let picks = popular.filter { !(excludeSeen && seen[user]?.contains($0) == true) }.prefix(topK)
+                let empty = Array(repeating: "", count: tasks.count).joined(separator: ",")
+                for (rank, item) in picks.enumerated() {
+                    lines.append("\(user),\(rank + 1),\(item),\(popularity[item]!),\(empty),popularity")
+                }
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: context.output("recommendations"), atomically: true, encoding: .utf8)
+        context.log("rank: top-\(topK) lists for \(rowsByUser.count) users by '\(try context.requiredString("expression"))', \(fallbackUsers) users by popularity")
+    }
+}

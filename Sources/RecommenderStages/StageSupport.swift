@@ -1,0 +1,68 @@
+import Foundation
+import Orchestrator
+
+/// An error a built-in stage reports: it ends the stage with exit code 1 and
+/// this text on stderr.
+public struct StageFailure: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+extension BuiltinContext {
+    /// Reads the input table bound to `name`.
+    func table(_ name: String) throws -> Table {
+        guard let url = input(name) else { throw StageFailure("input '\(name)' is not bound") }
+        return try TableFolder.read(url)
+    }
+
+    func write(_ table: Table, to name: String) throws {
+        try TableFolder.write(table, to: output(name))
+    }
+
+    func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(value).write(to: output(name))
+    }
+
+    func readJSON<T: Decodable>(_ type: T.Type, from name: String) throws -> T {
+        guard let url = input(name) else { throw StageFailure("input '\(name)' is not bound") }
+        do {
+            return try JSONDecoder().decode(type, from: Data(contentsOf: url))
+        } catch {
+            throw StageFailure("cannot read input '\(name)' (\(url.path)): \(error)")
+        }
+    }
+
+    /// A param the manifest guarantees (it has a default or is required).
+    func requiredString(_ name: String) throws -> String {
+        guard let value = string(name) else { throw StageFailure("param '\(name)' is missing or not text") }
+        return value
+    }
+
+    func requiredInt(_ name: String) throws -> Int {
+        guard let value = int(name) else { throw StageFailure("param '\(name)' is missing or not a whole number") }
+        return value
+    }
+
+    func requiredDouble(_ name: String) throws -> Double {
+        guard let value = double(name) else { throw StageFailure("param '\(name)' is missing or not a number") }
+        return value
+    }
+
+    func stringList(_ name: String) -> [String] {
+        (json(name) as? [Any])?.map { "\($0)" } ?? []
+    }
+
+    func stringMap(_ name: String) -> [String: Any] {
+        json(name) as? [String: Any] ?? [:]
+    }
+
+    /// A line on the stage's stdout (kept in its log).
+    func log(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
