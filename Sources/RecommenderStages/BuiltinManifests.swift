@@ -37,7 +37,7 @@ public enum BuiltinManifests {
               events: {type: table, doc: "the raw events"}
             outputs:
               events: {type: table, doc: "the cleaned events"}
-              rejected: {type: csv, doc: "removed rows: row number, reason, row"}
+              rejected: {type: csv, doc: "removed rows: row number (1-based, in the input table), reason, row"}
               report: {type: json, doc: "rows in and out, and the count of each rule"}
             params:
               drop_duplicates: {type: bool, default: true, doc: "remove rows identical to an earlier row"}

@@ -9,7 +9,7 @@ public struct RejectedRow: Sendable, Equatable {
 
 /// Reads delimited text (CSV, TSV, ", "-separated; optionally gzip-compressed)
 /// into a table. Fields may be quoted with '"' ("" inside quotes is a quote).
-/// A column's type is declared, or inferred: numeric when at least 95% of its
+/// A column's type is declared, or inferred: numeric when at least 90% of its
 /// non-missing values parse as numbers, the rest then being bad rows. Bad rows
 /// (wrong field count, unparsable numbers) are returned, not dropped silently.
 struct DelimitedFile {
@@ -100,7 +100,7 @@ struct DelimitedFile {
         guard !present.isEmpty else { return .string }
         let integers = present.filter { Int64($0) != nil }.count
         let numbers = present.filter { Double($0) != nil }.count
-        guard Double(numbers) >= 0.95 * Double(present.count) else { return .string }
+        guard Double(numbers) >= 0.9 * Double(present.count) else { return .string }
         return integers == numbers && numbers == present.count ? .int : .float
     }
 

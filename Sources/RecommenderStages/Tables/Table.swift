@@ -5,6 +5,16 @@ public enum Column: Sendable, Equatable {
     case int([Int64])
     case string([String])
 
+    /// Floats compare by bit pattern, so that two missing values (NaN) are equal.
+    public static func == (lhs: Column, rhs: Column) -> Bool {
+        switch (lhs, rhs) {
+        case (.float(let a), .float(let b)): a.map(\.bitPattern) == b.map(\.bitPattern)
+        case (.int(let a), .int(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        default: false
+        }
+    }
+
     public var count: Int {
         switch self {
         case .float(let values): values.count
