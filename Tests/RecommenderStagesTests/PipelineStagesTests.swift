@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import MultiTaskLearning
+@testable import Orchestrator
+@testable import RecommenderStages
+
+/// The recommender stages chained in-process on a small simulation.
+@Suite("From events to ranked lists", .serialized)
+struct PipelineStagesTests {
+    struct Chain {
+        var harness: StageHarness
+        var features: [String: URL]
+        var model: [String: URL]
+        var loss: [String: URL]
+        var trained: [String: URL]
+    }
+
+    func chain(architecture: String = "mmoe", epochs: Int = 2) throws -> Chain {
+        let harness = try StageHarness()
+        let collected = try harness.run(CollectStage(), params: ["users": .int(60), "items": .int(40), "impressions": .int(6000)])
+        let features = try harness.run(FeaturesStage(), params: [
+            "categorical": .strings(["user_id", "item_id", "age_band", "device", "category"]), "numeric": .strings(["price", "position"]),
+            "transforms": .map([("price", .string("log1p"))]),
+            "labels": .stringMap([("click", "click"), ("conversion", "conversion"), ("rating", "rating")]),
+            "user_features": .strings(["user_id", "age_band", "device"]), "item_features": .strings(["item_id", "category", "price"]),
+            "keep": .strings(["category"]), "split": .string("time"),
+        ], inputs: ["events": collected["events"]!.path])
+        let model = try harness.run(BuildModelStage(), params: [
+            "architecture": .string(architecture), "tasks": .stringMap([("click", "binary"), ("conversion", "binary"), ("rating", "regression")]),
+            "experts": .int(3), "expert_units": .int(16), "tower_units": .strings(["8"]), "bottom_units": .strings(["16"]),
+        ], inputs: ["transform": features["transform"]!.path])
+        let loss = try harness.run(JointLossStage(), params: ["weights": .map([("rating", .float(0.2))]), "lambda": .float(0.0001)],
+                                   inputs: ["model": model["model"]!.path])
+        let trained = try harness.run(TrainStage(), params: ["epochs": .int(epochs), "batch_size": .int(128), "learning_rate": .float(0.01)],
+                                      inputs: ["dataset": features["train"]!.path, "validation": features["valid"]!.path,
+                                               "model": model["model"]!.path, "loss": loss["loss"]!.path,
+                                               "transform": features["transform"]!.path])
+        return Chain(harness: harness, features: features, model: model, loss: loss, trained: trained)
+    }
+
+    @Test func trainPredictRankAndEvaluate() throws {
+        let chain = try chain()
+        defer { chain.harness.remove() }
+        let history = try JSONSerialization.jsonObject(with: Data(contentsOf: chain.trained["history"]!)) as! [String: Any]
+        #expect((history["records"] as? [Any])?.count == 2)
+
+        let harness = chain.harness
+        let f = chain.features
+        let scores = try harness.run(PredictStage(), params: ["mode": .string("candidates"), "candidates_per_user": .int(15)],
+                                     inputs: ["model": chain.trained["model"]!.path, "transform": f["transform"]!.path,
+                                              "dataset": f["test"]!.path, "history": f["train"]!.path])
+        let scored = try TableFolder.read(scores["scores"]!)
+        #expect(scored.names.contains("score.click") && scored.names.contains("score.rating") && scored.names.contains("keep.category"))
+
+        let ranked = try harness.run(RankStage(), params: ["expression": .string("click * conversion"), "top_k": .int(5),
+                                                           "max_per_category": .int(2)],
+                                     inputs: ["scores": scores["scores"]!.path, "history": f["train"]!.path, "users": f["test"]!.path])
+        let lines = try String(contentsOf: ranked["recommendations"]!, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "user,rank,item,score,click,conversion,rating,source")
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let train = try TableFolder.read(f["train"]!)
+        guard case .string(let trainUsers)? = train["key.user"], case .string(let trainItems)? = train["key.item"] else {
+            Issue.record("no keys"); return
+        }
+        let seen = Set(zip(trainUsers, trainItems).map { "\($0)|\($1)" })
+        for row in rows {
+            #expect(!seen.contains("\(row[0])|\(row[2])"), "an item the user has seen is never recommended")
+            if row[7] == "model" {
+                let product = Double(row[4])! * Double(row[5])!
+                #expect(abs(Double(row[3])! - product) < 1e-5, "score = click * conversion")
+            }
+        }
+        for (_, userRows) in Dictionary(grouping: rows, by: { $0[0] }) {
+            #expect(userRows.count <= 5)
+            #expect(userRows.map { Int($0[1])! } == Array(1...userRows.count))
+            let scores = userRows.map { Double($0[3])! }
+            #expect(scores == scores.sorted(by: >), "ranked by score")
+        }
+
+        let evaluated = try harness.run(EvaluateStage(), params: ["k": .int(5)],
+                                        inputs: ["model": chain.trained["model"]!.path, "transform": f["transform"]!.path,
+                                                 "test": f["test"]!.path, "recommendations": ranked["recommendations"]!.path])
+        let metrics = try JSONDecoder().decode(EvaluateStage.Report.self, from: Data(contentsOf: evaluated["metrics"]!))
+        #expect(metrics.tasks.map(\.task) == ["click", "conversion", "rating"])
+        #expect(metrics.tasks[0].auc != nil && metrics.tasks[2].rmse != nil)
+        #expect(metrics.tasks[1].rows < metrics.tasks[0].rows, "conversion counts clicked rows only")
+        #expect(metrics.gateWeights?["click"]?.count == 3)
+        #expect(metrics.ranking?.users ?? 0 > 0)
+        #expect(metrics.importance["click"]?.isEmpty == false)
+        // The evaluation agrees with the learning core's metrics computed here.
+        let model = try ModelStore.load(from: chain.trained["model"]!)
+        let transform = try JSONDecoder().decode(FeatureTransform.self, from: Data(contentsOf: f["transform"]!))
+        let test = try EncodedData.dataset(try TableFolder.read(f["test"]!), transform: transform, schema: model.architecture.features,
+                                           tasks: ["click", "conversion", "rating"])
+        let predictions = Predictor.predict(model, on: test)
+        #expect(metrics.tasks[0].auc == Metrics.auc(scores: predictions[0], labels: test.labels[0]))
+    }
+
+    @Test func aKilledTrainResumesFromItsLastEpoch() throws {
+        let chain = try chain(epochs: 1)
+        defer { chain.harness.remove() }
+        let harness = chain.harness, f = chain.features
+        let inputs = ["dataset": f["train"]!.path, "validation": f["valid"]!.path, "model": chain.model["model"]!.path,
+                      "loss": chain.loss["loss"]!.path, "transform": f["transform"]!.path]
+        // The first run's checkpoint stays (as after a kill); a rerun with more epochs continues from it.
+        let checkpoint = harness.folder.appendingPathComponent("checkpoint-resume")
+        try FileManager.default.copyItem(at: harness.folder.appendingPathComponent("checkpoint-train"), to: checkpoint)
+        let resumed = try harness.run(TrainStage(), params: ["epochs": .int(2), "batch_size": .int(128), "learning_rate": .float(0.01)],
+                                      inputs: inputs, tag: "resume")
+        let straight = try harness.run(TrainStage(), params: ["epochs": .int(2), "batch_size": .int(128), "learning_rate": .float(0.01)],
+                                       inputs: inputs, tag: "straight")
+        let history = try JSONSerialization.jsonObject(with: Data(contentsOf: resumed["history"]!)) as! [String: Any]
+        #expect((history["records"] as? [[String: Any]])?.map { $0["epoch"] as! Int } == [1, 2])
+        let a = try Data(contentsOf: resumed["model"]!.appendingPathComponent(ModelStore.weightsFile))
+        let b = try Data(contentsOf: straight["model"]!.appendingPathComponent(ModelStore.weightsFile))
+        #expect(a == b, "resuming after epoch 1 gives the weights of an uninterrupted run")
+    }
+
+    @Test func buildModelAndJointLossRefuseWhatTheyCannotBuild() throws {
+        let chain = try chain(epochs: 1)
+        defer { chain.harness.remove() }
+        let harness = chain.harness
+        #expect(throws: StageFailure.self) {
+            try harness.run(BuildModelStage(), params: ["tasks": .stringMap([("clicks", "binary")])],
+                            inputs: ["transform": chain.features["transform"]!.path], tag: "bad-task")
+        }
+        #expect(throws: StageFailure.self) {
+            try harness.run(BuildModelStage(), params: ["architecture": .string("esmm"),
+                                                        "tasks": .stringMap([("click", "binary"), ("rating", "regression")])],
+                            inputs: ["transform": chain.features["transform"]!.path], tag: "bad-esmm")
+        }
+        #expect(throws: StageFailure.self) {
+            try harness.run(JointLossStage(), params: ["losses": .stringMap([("rating", "bce")])],
+                            inputs: ["model": chain.model["model"]!.path], tag: "bad-loss")
+        }
+    }
+}
+
+@Suite("rank expressions")
+struct ScoreExpressionTests {
+    @Test func precedenceParenthesesAndUnknownTasks() throws {
+        let tasks = ["click", "conversion", "rating"]
+        let scores = ["click": 0.5, "conversion": 0.2, "rating": 4.0]
+        #expect(try ScoreExpression.parse("click * conversion", tasks: tasks).evaluate(scores) == 0.1)
+        #expect(try ScoreExpression.parse("0.7*click + 0.3*rating/5", tasks: tasks).evaluate(scores) == 0.7 * 0.5 + 0.3 * 4 / 5)
+        #expect(try ScoreExpression.parse("-(click - 1) * 2", tasks: tasks).evaluate(scores) == 1)
+        #expect(throws: ScoreExpression.ParseError.self) { try ScoreExpression.parse("click * revenue", tasks: tasks) }
+        #expect(throws: ScoreExpression.ParseError.self) { try ScoreExpression.parse("click *", tasks: tasks) }
+        #expect(throws: ScoreExpression.ParseError.self) { try ScoreExpression.parse("(click", tasks: tasks) }
+    }
+}
