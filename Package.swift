@@ -73,7 +73,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mtrec", "Orchestrator"]
+            dependencies: ["mtrec", "Orchestrator"],
+            exclude: ["Fixtures"]
         ),
     ]
 )
