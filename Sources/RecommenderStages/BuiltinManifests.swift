@@ -69,7 +69,7 @@ public enum BuiltinManifests {
               users: {type: int, default: 2000, min: 1, doc: "simulate: number of users"}
               items: {type: int, default: 500, min: 1, doc: "simulate: number of items"}
               impressions: {type: int, default: 200000, min: 1, doc: "simulate: number of impressions"}
-              rows: {type: int, default: 100000, min: 1, doc: "mmoe_synthetic: number of rows"}
+              rows: {type: int, default: 100000, min: 1, doc: "mmoe_synthetic: number of rows (columns x0.., y1, y2, click from y1 with 15% positives, conversion = y2)"}
               dimensions: {type: int, default: 100, min: 2, doc: "mmoe_synthetic: input features x0..x(d-1)"}
               correlation: {type: float, default: 0.5, min: -1, max: 1, doc: "mmoe_synthetic: p, the cosine between the task weight vectors"}
               delimiter: {type: string, default: "", doc: "file: field separator (default ',' or a tab for .tsv); spaces after it are trimmed"}
@@ -112,8 +112,8 @@ public enum BuiltinManifests {
               test: {type: table, doc: "encoded test rows"}
               transform: {type: json, doc: "the fitted transform (vocabularies, statistics, label rules)"}
             params:
-              categorical: {type: list, default: [], doc: "columns encoded by vocabulary (or hashing) and embedded"}
-              numeric: {type: list, default: [], doc: "numeric columns"}
+              categorical: {type: list, default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
+              numeric: {type: list, default: [], doc: "numeric columns; x* means every column starting with x"}
               transforms: {type: map, default: {}, doc: "numeric column -> standardize (default), log1p (then standardized), none, or buckets:N (quantile buckets, embedded)"}
               hash_buckets: {type: map, default: {}, doc: "categorical column -> number of hash buckets instead of a vocabulary"}
               min_count: {type: int, default: 1, min: 1, doc: "values seen fewer times in train share the out-of-vocabulary code"}

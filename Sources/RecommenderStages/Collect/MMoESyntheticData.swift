@@ -4,7 +4,9 @@ import MultiTaskLearning
 /// The MMoE paper's synthetic generator (Ma et al., KDD 2018, section 4.1):
 /// two unit vectors u1, u2; w1 = c*u1, w2 = c*(p*u1 + sqrt(1-p^2)*u2);
 /// y_k = w_k.x + sum_i sin(a_i w_k.x + b_i) + noise. The label correlation
-/// grows with p but is not p; the stage reports both.
+/// grows with p but is not p; the stage reports both. For a click task,
+/// click ~ Bernoulli(sigmoid(2 * standardized y1 + B)) with B set for 15%
+/// positives (as the peer baselines' generator does), and conversion = y2.
 struct MMoESyntheticData {
     var rows: Int
     var dimensions: Int
@@ -41,7 +43,23 @@ struct MMoESyntheticData {
         for column in 0..<dimensions { table["x\(column)"] = .float(features[column]) }
         table["y1"] = .float(y1)
         table["y2"] = .float(y2)
+        table["click"] = .float(clicks(y1, random: &random))
+        table["conversion"] = .float(y2)
         return (table, Self.pearson(y1, y2))
+    }
+
+    private func clicks(_ y: [Float], random: inout RandomSource) -> [Float] {
+        let n = Double(y.count)
+        let mean = y.reduce(0.0) { $0 + Double($1) } / n
+        let deviation = (y.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+        let z = y.map { 2 * (Double($0) - mean) / deviation }
+        var low = -20.0, high = 20.0
+        for _ in 0..<60 {
+            let middle = (low + high) / 2
+            if z.reduce(0.0, { $0 + 1 / (1 + exp(-($1 + middle))) }) / n > 0.15 { high = middle } else { low = middle }
+        }
+        let offset = (low + high) / 2
+        return z.map { random.uniformDouble() < 1 / (1 + exp(-($0 + offset))) ? 1 : 0 }
     }
 
     static func normalized(_ vector: [Double]) -> [Double] {

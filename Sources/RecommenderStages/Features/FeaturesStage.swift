@@ -10,7 +10,8 @@ struct FeaturesStage: BuiltinStage {
 
     func run(_ context: BuiltinContext) throws {
         let events = try context.table("events")
-        let categorical = context.stringList("categorical"), numeric = context.stringList("numeric")
+        let categorical = Self.expand(context.stringList("categorical"), in: events)
+        let numeric = Self.expand(context.stringList("numeric"), in: events)
         let labels = context.stringMap("labels").mapValues { "\($0)" }
         guard !labels.isEmpty else { throw StageFailure("'labels' is empty: map each task to its label column, e.g. {click: click}") }
         try refuseLabelsAsFeatures(labels, features: ["categorical": categorical, "numeric": numeric,
@@ -32,6 +33,14 @@ struct FeaturesStage: BuiltinStage {
         try context.writeJSON(transform, to: "transform")
         context.log("features: \(trainRows.count) train, \(validRows.count) valid, \(testRows.count) test rows; "
                     + "\(transform.categorical.count) categorical, \(transform.numeric.count) numeric features")
+    }
+
+    /// Column names, where "x*" stands for every column starting with "x".
+    static func expand(_ patterns: [String], in table: Table) -> [String] {
+        patterns.flatMap { pattern -> [String] in
+            guard pattern.hasSuffix("*") else { return [pattern] }
+            return table.names.filter { $0.hasPrefix(pattern.dropLast()) }
+        }
     }
 
     private func refuseLabelsAsFeatures(_ labels: [String: String], features: [String: [String]]) throws {
