@@ -55,7 +55,7 @@ public enum BuiltinManifests {
         EmbeddedManifest(fileName: "collect.yaml", text: #"""
             name: collect
             version: 1
-            description: Produces the raw events table, from the e-commerce simulator, the MMoE paper's synthetic generator, or a CSV/TSV file (optionally .gz).
+            description: Produces the raw events table, from the e-commerce simulator, the MMoE paper's synthetic generator, or a CSV, TSV or JSON Lines file (optionally .gz).
             builtin: collect
             inputs:
               file: {type: file, optional: true, doc: "source: file reads this CSV, TSV or .gz file"}
@@ -72,6 +72,7 @@ public enum BuiltinManifests {
               rows: {type: int, default: 100000, min: 1, doc: "mmoe_synthetic: number of rows (columns x0.., y1, y2, click from y1 with 15% positives, conversion = y2)"}
               dimensions: {type: int, default: 100, min: 2, doc: "mmoe_synthetic: input features x0..x(d-1)"}
               correlation: {type: float, default: 0.5, min: -1, max: 1, doc: "mmoe_synthetic: p, the cosine between the task weight vectors"}
+              format: {type: string, default: auto, enum: [auto, csv, jsonl], doc: "file: auto reads .jsonl/.ndjson as JSON Lines, anything else as delimited text"}
               delimiter: {type: string, default: "", doc: "file: field separator (default ',' or a tab for .tsv); spaces after it are trimmed"}
               header: {type: bool, default: true, doc: "file: the first line names the columns"}
               columns: {type: list, default: [], doc: "file: column names when there is no header"}

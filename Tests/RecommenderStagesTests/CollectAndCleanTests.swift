@@ -122,3 +122,45 @@ struct CollectAndCleanTests {
         #expect(rejected.contains("4,\"label 'rating' is 9, outside [1.0, 5.0]\""))
     }
 }
+
+@Suite("collect from other files")
+struct CollectFileFormatTests {
+    @Test func jsonLinesWithMissingKeysAndABadLine() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let file = try harness.write("events.jsonl", """
+            {"user": "a", "price": 2.5, "click": 1}
+            {"user": "b", "click": 0}
+            not json
+            {"user": "c", "price": 4, "click": true}
+
+            """)
+        let outputs = try harness.run(CollectStage(), params: ["source": .string("file"), "max_rejected_share": .float(0.5)],
+                                      inputs: ["file": file])
+        let table = try TableFolder.read(outputs["events"]!)
+        #expect(table.names == ["click", "price", "user"])
+        #expect(table["user"] == .string(["a", "b", "c"]))
+        #expect(table["price"] == .float([2.5, .nan, 4]))
+        #expect(table.floats("click") == [1, 0, 1])
+        #expect(try String(contentsOf: outputs["rejected"]!, encoding: .utf8).contains("3,not a JSON object,not json"))
+    }
+
+    @Test func gzippedTabSeparatedWithoutHeaderAndSelectedColumns() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let plain = try harness.write("events.tsv", "1\tx\t0.5\n2\ty\t?\n")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = [plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let outputs = try harness.run(CollectStage(), params: [
+            "source": .string("file"), "header": .bool(false), "columns": .strings(["id", "name", "score"]),
+            "select": .strings(["id", "score"]), "types": .map([("id", .string("string"))]),
+        ], inputs: ["file": plain + ".gz"])
+        let table = try TableFolder.read(outputs["events"]!)
+        #expect(table.names == ["id", "score"])
+        #expect(table["id"] == .string(["1", "2"]))
+        #expect(table["score"] == .float([0.5, .nan]))
+    }
+}

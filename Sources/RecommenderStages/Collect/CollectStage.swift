@@ -37,7 +37,13 @@ struct CollectStage: BuiltinStage {
             guard let url = context.input("file") else {
                 throw StageFailure("source 'file' needs the input 'file' (a CSV, TSV or .gz path)")
             }
-            (table, rejected) = try reader(context, for: url).read(url)
+            let name = url.lastPathComponent
+            let format = context.string("format") ?? "auto"
+            if format == "jsonl" || (format == "auto" && (name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".ndjson"))) {
+                (table, rejected) = try JSONLinesFile(select: context.stringList("select")).read(url)
+            } else {
+                (table, rejected) = try reader(context, for: url).read(url)
+            }
         default:
             throw StageFailure("unknown source '\(source)'")
         }
