@@ -35,7 +35,7 @@ struct CollectAndCleanTests {
             let report = try JSONSerialization.jsonObject(with: Data(contentsOf: outputs["report"]!)) as! [String: Any]
             #expect(report["requestedCorrelation"] as? Double == p)
             measured.append(try #require(report["measuredLabelCorrelation"] as? Double))
-            #expect(try TableFolder.read(outputs["events"]!).names.suffix(2) == ["y1", "y2"])
+            #expect(try TableFolder.read(outputs["events"]!).names.suffix(4) == ["y1", "y2", "click", "conversion"])
         }
         #expect(measured[1] > measured[0] + 0.3, "a higher p gives more correlated labels: \(measured)")
     }
