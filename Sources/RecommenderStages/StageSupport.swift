@@ -1,4 +1,5 @@
 import Foundation
+import MultiTaskLearning
 import Orchestrator
 
 /// An error a built-in stage reports: it ends the stage with exit code 1 and
@@ -35,6 +36,12 @@ extension BuiltinContext {
         } catch {
             throw StageFailure("cannot read input '\(name)' (\(url.path)): \(error)")
         }
+    }
+
+    /// The model folder bound to `name` (architecture and weights).
+    func model(_ name: String = "model") throws -> any MultiTaskModel {
+        guard let folder = input(name) else { throw StageFailure("input '\(name)' is not bound") }
+        return try ModelStore.load(from: folder)
     }
 
     /// A param the manifest guarantees (it has a default or is required).

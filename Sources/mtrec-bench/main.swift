@@ -70,11 +70,12 @@ struct Bench: ParsableCommand {
     func loadData() throws -> (Dataset, Dataset, Double?) {
         if let train, let test { return (try Workload.dataset(from: train), try Workload.dataset(from: test), nil) }
         if train != nil || test != nil { throw ValidationError("give both --train and --test, or neither") }
-        let all = SyntheticData.make(rows: rows + rows / 4, seed: seed)
-        let columns = SyntheticData.dimensions
+        // The peers' law (../shared/peers/gen_data.py) drawn with mtrec's own generator.
+        let columns = Workload.featureNames.count
+        let all = MMoESyntheticGenerator(rows: rows + rows / 4, dimensions: columns, correlation: 0.5, seed: seed).generate()
         func slice(_ range: Range<Int>) -> Dataset {
-            Workload.dataset(x: Array(all.x[(range.lowerBound * columns)..<(range.upperBound * columns)]),
-                             click: Array(all.click[range]), conversion: Array(all.conversion[range]))
+            Workload.dataset(x: Array(all.features[(range.lowerBound * columns)..<(range.upperBound * columns)]),
+                             click: Array(all.click[range]), conversion: Array(all.y2[range]))
         }
         let testRows = rows..<(rows + rows / 4)
         let bayes = Metrics.auc(scores: Array(all.clickProbability[testRows]), labels: Array(all.click[testRows]))

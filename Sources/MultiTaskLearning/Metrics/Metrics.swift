@@ -52,6 +52,21 @@ public enum Metrics {
         return total / Double(labels.count)
     }
 
+    /// Pearson's correlation coefficient; nil when either side is constant.
+    public static func pearson(_ a: [Float], _ b: [Float]) -> Double? {
+        guard a.count == b.count, !a.isEmpty else { return nil }
+        let n = Double(a.count)
+        let meanA = a.reduce(0.0) { $0 + Double($1) } / n, meanB = b.reduce(0.0) { $0 + Double($1) } / n
+        var covariance = 0.0, varianceA = 0.0, varianceB = 0.0
+        for (x, y) in zip(a, b) {
+            covariance += (Double(x) - meanA) * (Double(y) - meanB)
+            varianceA += (Double(x) - meanA) * (Double(x) - meanA)
+            varianceB += (Double(y) - meanB) * (Double(y) - meanB)
+        }
+        guard varianceA > 0, varianceB > 0 else { return nil }
+        return covariance / (varianceA * varianceB).squareRoot()
+    }
+
     public static func meanSquaredError(predictions: [Float], labels: [Float]) -> Double? {
         guard !labels.isEmpty else { return nil }
         return zip(predictions, labels).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(labels.count)

@@ -29,10 +29,8 @@ struct CollectStage: BuiltinStage {
                                        seed: UInt64(try context.requiredInt("seed"))).run()
         case "mmoe_synthetic":
             requested = try context.requiredDouble("correlation")
-            let generator = MMoESyntheticData(rows: try context.requiredInt("rows"), dimensions: try context.requiredInt("dimensions"),
-                                              correlation: requested!, scale: 1, sinusoids: 10, noise: 0.1,
-                                              seed: UInt64(try context.requiredInt("seed")))
-            (table, measured) = generator.run()
+            (table, measured) = MMoESyntheticData.table(rows: try context.requiredInt("rows"), dimensions: try context.requiredInt("dimensions"),
+                                                        correlation: requested!, seed: UInt64(try context.requiredInt("seed")))
         case "file":
             guard let url = context.input("file") else {
                 throw StageFailure("source 'file' needs the input 'file' (a CSV, TSV or .gz path)")

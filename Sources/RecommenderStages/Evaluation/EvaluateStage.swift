@@ -37,8 +37,7 @@ struct EvaluateStage: BuiltinStage {
     }
 
     func run(_ context: BuiltinContext) throws {
-        guard let modelFolder = context.input("model") else { throw StageFailure("input 'model' is not bound") }
-        let model = try ModelStore.load(from: modelFolder)
+        let model = try context.model()
         let transform = try context.readJSON(FeatureTransform.self, from: "transform")
         let specs = model.architecture.tasks
         let testTable = try context.table("test")

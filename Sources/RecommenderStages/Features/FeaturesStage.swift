@@ -198,7 +198,8 @@ enum LeakageCheck {
                     guard let auc = Metrics.auc(scores: scores, labels: target) else { continue }
                     strength = max(auc, 1 - auc)
                 } else {
-                    strength = abs(MMoESyntheticData.pearson(scores, target))
+                    guard let correlation = Metrics.pearson(scores, target) else { continue }
+                    strength = abs(correlation)
                 }
                 if strength.isFinite, strength >= threshold {
                     warnings.append("feature '\(feature)' predicts the label of task '\(label.task)' almost perfectly (\(binary ? "AUC" : "|correlation|") \(String(format: "%.4f", strength))): check it is not derived from the label")

@@ -9,8 +9,7 @@ struct TrainStage: BuiltinStage {
     let name = "train"
 
     func run(_ context: BuiltinContext) throws {
-        guard let modelFolder = context.input("model") else { throw StageFailure("input 'model' is not bound") }
-        let model = try ModelStore.load(from: modelFolder)
+        let model = try context.model()
         let specification = try context.readJSON(LossSpecification.self, from: "loss")
         let transform = try context.readJSON(FeatureTransform.self, from: "transform")
         let tasks = model.architecture.tasks.map(\.name)

@@ -10,8 +10,7 @@ struct PredictStage: BuiltinStage {
     let name = "predict"
 
     func run(_ context: BuiltinContext) throws {
-        guard let modelFolder = context.input("model") else { throw StageFailure("input 'model' is not bound") }
-        let model = try ModelStore.load(from: modelFolder)
+        let model = try context.model()
         let transform = try context.readJSON(FeatureTransform.self, from: "transform")
         let tasks = model.architecture.tasks.map(\.name)
         var rows = try context.table("dataset")
