@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mtrec builds against, when they are missing:
-# libopenblas-dev (every matrix product goes through OpenBLAS).
+# libopenblas-dev (every matrix product goes through OpenBLAS) and libsqlite3-dev
+# (the run history is an SQLite database).
 set -euo pipefail
-packages=(libopenblas-dev pkg-config)
+packages=(libopenblas-dev libsqlite3-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

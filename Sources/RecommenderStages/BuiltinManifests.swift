@@ -92,7 +92,7 @@ public enum BuiltinManifests {
               test: {type: table, doc: "encoded test rows (features.test)"}
               recommendations: {type: csv, optional: true, doc: "rank's recommendations, for ranking metrics"}
             outputs:
-              metrics: {type: json, doc: "every metric, gate weights and feature importances"}
+              metrics: {type: metrics, doc: "per task ({click: {auc, gauc, logloss}, rating: {mse, rmse, mae}}), ranking, gate weights, feature importances; gates name these as evaluate.click.auc"}
             params:
               k: {type: int, default: 10, min: 1, doc: "cut-off of the ranking metrics"}
               relevance_task: {type: string, default: click, doc: "a test row whose label for this task is 1 is a relevant (held-out) interaction"}

@@ -4,6 +4,8 @@ import Orchestrator
 /// Printing for people: diagnostics to stderr, colour only on a terminal.
 enum Console {
     static let isTerminal = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    /// CI mode: no colour even on a terminal. Set once, before any output.
+    nonisolated(unsafe) static var plain = false
 
     static func print(_ diagnostics: [Diagnostic]) {
         for diagnostic in diagnostics { error(diagnostic.description) }
@@ -18,7 +20,7 @@ enum Console {
     }
 
     static func paint(_ text: String, _ code: String) -> String {
-        isTerminal ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+        isTerminal && !plain ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 
     /// This binary, which runs built-in stages as `mtrec run-stage`.

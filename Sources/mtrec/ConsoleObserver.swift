@@ -4,6 +4,12 @@ import Orchestrator
 /// One line per stage event, safe to call from several threads.
 final class ConsoleObserver: RunObserver, @unchecked Sendable {
     private let lock = NSLock()
+    /// CI mode: each line starts with an ISO 8601 UTC time.
+    let timestamps: Bool
+
+    init(timestamps: Bool = false) {
+        self.timestamps = timestamps
+    }
 
     func stageStarted(_ name: String, reason: RunReason) {
         say("\(Console.paint("start ", "36")) \(name)  (\(reason))")
@@ -34,7 +40,12 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
 
     private func say(_ text: String) {
         lock.lock()
-        Console.line(text)
+        if timestamps {
+            let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
+            Console.line(text.split(separator: "\n", omittingEmptySubsequences: false).map { "[\(stamp)] \($0)" }.joined(separator: "\n"))
+        } else {
+            Console.line(text)
+        }
         lock.unlock()
     }
 }

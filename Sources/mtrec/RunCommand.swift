@@ -30,6 +30,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write a JSON report of the run to this file.")
     var report: String?
 
+    @Flag(help: "CI mode: no colour, timestamped plain lines (also on when CI=true).")
+    var ci = false
+
+    @Option(help: "Write a JUnit XML file: each stage and each gate is a test case.")
+    var junit: String?
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
@@ -44,17 +50,23 @@ struct RunCommand: ParsableCommand {
             return
         }
 
+        let ciMode = ci || ProcessInfo.processInfo.environment["CI"] == "true"
+        if ciMode { Console.plain = true }
+        let history = try RunHistory(stateFolder: pipelineOptions.stateFolder)
         let cancellation = Cancellation()
         let interrupts = InterruptHandler { cancellation.cancel() }
         let outcome = try planOrExit {
-            try runner.run(pipeline, selection: selection, jobs: jobs, observer: ConsoleObserver(), cancellation: cancellation)
+            try runner.run(pipeline, selection: selection, jobs: jobs, observer: ConsoleObserver(timestamps: ciMode),
+                           cancellation: cancellation, history: history)
         }
         interrupts.stop()
         if let report { try RunReportWriter.write(outcome, to: report) }
+        if let junit { try JUnitReport.write(outcome, to: junit) }
         Console.line(RunSummary.render(outcome))
         switch outcome.status {
         case .succeeded: return
         case .failed: throw ExitStatus.stageFailed
+        case .gateFailed: throw ExitStatus.gateFailed
         case .interrupted: throw ExitStatus.interrupted
         }
     }

@@ -15,6 +15,10 @@ enum RunSummary {
             StageStatus(rawValue: name).flatMap { counts[$0] }.map { "\($0) \(name)" }
         }
         text += "\n\(outcome.pipeline): \(outcome.status.rawValue) in \(String(format: "%.2f", outcome.seconds))s (\(parts.joined(separator: ", "))); run \(outcome.runId)"
+        for gate in outcome.gates {
+            text += "\ngate \(gate.gate) \(gate.condition): \(gate.passed ? "passed" : "FAILED") (\(gate.message))"
+        }
+        if outcome.status == .gateFailed { text += "\na gate failed: nothing was published" }
         for path in outcome.published { text += "\npublished \(path)" }
         for stage in outcome.stages where stage.status == .failed {
             text += "\nstage '\(stage.name)' failed: \(stage.error ?? "unknown error")"

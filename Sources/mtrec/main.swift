@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-// Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage, 130 interrupted.
+// Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage, 3 a gate failed, 130 interrupted.
 do {
     var command = try Mtrec.parseAsRoot()
     try command.run()

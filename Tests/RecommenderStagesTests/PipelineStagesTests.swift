@@ -80,20 +80,21 @@ struct PipelineStagesTests {
         let evaluated = try harness.run(EvaluateStage(), params: ["k": .int(5)],
                                         inputs: ["model": chain.trained["model"]!.path, "transform": f["transform"]!.path,
                                                  "test": f["test"]!.path, "recommendations": ranked["recommendations"]!.path])
-        let metrics = try JSONDecoder().decode(EvaluateStage.Report.self, from: Data(contentsOf: evaluated["metrics"]!))
-        #expect(metrics.tasks.map(\.task) == ["click", "conversion", "rating"])
-        #expect(metrics.tasks[0].auc != nil && metrics.tasks[2].rmse != nil)
-        #expect(metrics.tasks[1].rows < metrics.tasks[0].rows, "conversion counts clicked rows only")
-        #expect(metrics.gateWeights?["click"]?.count == 3)
-        #expect(metrics.ranking?.users ?? 0 > 0)
-        #expect(metrics.importance["click"]?.isEmpty == false)
+        let metrics = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: evaluated["metrics"]!)) as? [String: Any])
+        let click = try #require(metrics["click"] as? [String: Any]), conversion = try #require(metrics["conversion"] as? [String: Any])
+        let rating = try #require(metrics["rating"] as? [String: Any])
+        #expect(click["auc"] is Double && rating["rmse"] is Double && rating["auc"] == nil)
+        #expect((conversion["rows"] as! Int) < (click["rows"] as! Int), "conversion counts clicked rows only")
+        #expect(((metrics["gate_weights"] as? [String: Any])?["click"] as? [Double])?.count == 3)
+        #expect(((metrics["ranking"] as? [String: Any])?["users"] as? Int ?? 0) > 0)
+        #expect(((metrics["importance"] as? [String: Any])?["click"] as? [Any])?.isEmpty == false)
         // The evaluation agrees with the learning core's metrics computed here.
         let model = try ModelStore.load(from: chain.trained["model"]!)
         let transform = try JSONDecoder().decode(FeatureTransform.self, from: Data(contentsOf: f["transform"]!))
         let test = try EncodedData.dataset(try TableFolder.read(f["test"]!), transform: transform, schema: model.architecture.features,
                                            tasks: ["click", "conversion", "rating"])
         let predictions = Predictor.predict(model, on: test)
-        #expect(metrics.tasks[0].auc == Metrics.auc(scores: predictions[0], labels: test.labels[0]))
+        #expect(abs(try #require(click["auc"] as? Double) - #require(Metrics.auc(scores: predictions[0], labels: test.labels[0]))) < 1e-12)
     }
 
     @Test func aKilledTrainResumesFromItsLastEpoch() throws {

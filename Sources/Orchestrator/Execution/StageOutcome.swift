@@ -32,6 +32,8 @@ public struct StageOutcome: Codable, Sendable {
 public struct RunOutcome: Codable, Sendable {
     public enum Status: String, Codable, Sendable {
         case succeeded, failed, interrupted
+        /// Every stage succeeded but a metric gate failed: nothing was published.
+        case gateFailed = "gate_failed"
     }
 
     public var pipeline: String
@@ -43,6 +45,9 @@ public struct RunOutcome: Codable, Sendable {
     public var stages: [StageOutcome]
     /// Destination paths written by `publish`.
     public var published: [String]
+    /// "stage.metric" -> value, from the stages' metrics outputs.
+    public var metrics: [String: Double] = [:]
+    public var gates: [GateResult] = []
 }
 
 /// Hears about a run as it goes, to show progress.

@@ -21,10 +21,14 @@ public struct PipelineRunner {
         return try RunPlanner(pipeline: pipeline, keys: keys, store: store, records: records).plan(selection)
     }
 
+    /// Runs the plan; then reads metrics, checks gates, publishes when all
+    /// passed, and records the run in `history` when one is given.
     public func run(_ pipeline: ResolvedPipeline, selection: Selection = Selection(), jobs: Int,
-                    observer: any RunObserver, cancellation: Cancellation) throws -> RunOutcome {
+                    observer: any RunObserver, cancellation: Cancellation, history: RunHistory? = nil) throws -> RunOutcome {
         let startedAt = Date()
         let clock = DispatchTime.now()
+        let activeRun = ActiveRunLock(stateFolder: stateFolder, exclusive: false)
+        defer { withExtendedLifetime(activeRun) {} }
         (store as? LocalArtifactStore)?.removeAbandonedStaging()
         let plan = try plan(pipeline, selection: selection)
         let runId = Self.makeRunId(startedAt)
@@ -45,11 +49,48 @@ public struct PipelineRunner {
         }
         var outcome = RunOutcome(pipeline: pipeline.name, file: pipeline.fileDisplay, runId: runId, status: status,
                                  startedAt: startedAt, seconds: 0, stages: stages, published: [])
-        if status == .succeeded {
+        let metrics = Self.metrics(of: pipeline, stages: stages)
+        outcome.metrics = Dictionary(metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
+        if status == .succeeded, !pipeline.gates.isEmpty {
+            outcome.gates = GateChecker(pipeline: pipeline.name, startedAt: startedAt, history: history).check(pipeline.gates, metrics: metrics)
+            if outcome.gates.contains(where: { !$0.passed }) { outcome.status = .gateFailed }
+        }
+        if outcome.status == .succeeded {
             outcome.published = try Publisher.publish(pipeline.publish, from: stages)
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        try history?.record(Self.detail(of: outcome, pipeline: pipeline, metrics: metrics), artifacts: artifacts(of: stages))
         return outcome
+    }
+
+    /// Metrics from every stage that has outputs (ran or cached).
+    static func metrics(of pipeline: ResolvedPipeline, stages: [StageOutcome]) -> [MetricRecord] {
+        stages.flatMap { outcome -> [MetricRecord] in
+            guard let stage = pipeline.stage(outcome.name), outcome.status == .ran || outcome.status == .cached else { return [] }
+            return stage.metricsOutputs.compactMap { outcome.outputs[$0] }.flatMap { path in
+                RunFacts.metrics(in: URL(fileURLWithPath: path)).map { MetricRecord(stage: stage.name, name: $0.name, value: $0.value) }
+            }
+        }
+    }
+
+    static func detail(of outcome: RunOutcome, pipeline: ResolvedPipeline, metrics: [MetricRecord]) -> RunDetail {
+        let run = RunRecord(id: outcome.runId, pipeline: pipeline.name, file: pipeline.file.path, fileHash: RunFacts.fileHash(pipeline.file),
+                            gitCommit: RunFacts.gitCommit(near: pipeline.directory), startedAt: outcome.startedAt,
+                            endedAt: outcome.startedAt.addingTimeInterval(outcome.seconds), status: outcome.status.rawValue,
+                            params: RunFacts.params(of: pipeline))
+        let stages = outcome.stages.map { stage in
+            StageRecord(stage: stage.name, key: stage.key, status: stage.status.rawValue, reason: stage.error ?? stage.reason,
+                        seconds: stage.seconds, startOffset: stage.startOffset, endOffset: stage.endOffset,
+                        peakMemoryBytes: stage.peakMemoryBytes, outputs: stage.outputs)
+        }
+        return RunDetail(run: run, stages: stages, metrics: metrics, gates: outcome.gates)
+    }
+
+    private func artifacts(of stages: [StageOutcome]) -> [(key: String, bytes: Int64)] {
+        stages.filter { $0.status == .ran }.compactMap { stage in
+            guard let stored = store.lookup(StageKey(hex: stage.key), outputs: Array(stage.outputs.keys)) else { return nil }
+            return (stage.key, stored.meta.outputBytes.values.reduce(0, +))
+        }
     }
 
     /// Sortable and unique enough for one state folder: UTC time plus 4 hex digits.

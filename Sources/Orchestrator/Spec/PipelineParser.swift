@@ -5,7 +5,7 @@ import Yams
 /// (known keys, right shapes). Meaning (references, params) is checked later
 /// by `PipelineValidator`.
 public struct PipelineParser {
-    public static let topLevelKeys = ["name", "description", "params", "stages", "publish"]
+    public static let topLevelKeys = ["name", "description", "params", "stages", "publish", "gates"]
     public static let stageKeys = ["uses", "command", "inputs", "outputs", "with", "after", "description"]
 
     public init() {}
@@ -39,6 +39,8 @@ public struct PipelineParser {
                 spec.stages = stages(value, reader: reader, diagnostics: &diagnostics)
             case "publish":
                 spec.publish = publishEntries(value, reader: reader, diagnostics: &diagnostics)
+            case "gates":
+                spec.gates = gateEntries(value, reader: reader, diagnostics: &diagnostics)
             default:
                 diagnostics.error(
                     "unknown top-level key '\(key)'\(Suggestion.hint(for: key, in: Self.topLevelKeys)); valid keys: \(Self.topLevelKeys.joined(separator: ", "))",
@@ -129,6 +131,14 @@ public struct PipelineParser {
         return entries.compactMap { key, keyNode, value in
             guard let text = reader.string(value, what: "publish source", diagnostics: &diagnostics) else { return nil }
             return PublishEntry(destination: key, reference: text, location: reader.location(keyNode), valueLocation: reader.location(value))
+        }
+    }
+
+    private func gateEntries(_ node: Node, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> [GateEntry] {
+        guard let entries = reader.pairs(node, what: "'gates'", diagnostics: &diagnostics) else { return [] }
+        return entries.compactMap { key, keyNode, value in
+            guard let text = reader.string(value, what: "gate condition", diagnostics: &diagnostics) else { return nil }
+            return GateEntry(name: key, condition: text, location: reader.location(keyNode), valueLocation: reader.location(value))
         }
     }
 

@@ -37,6 +37,14 @@ public struct PublishEntry: Sendable {
     public var valueLocation: SourceLocation
 }
 
+/// A `gates` line: `stage.metric: "OP NUMBER"`.
+public struct GateEntry: Sendable {
+    public var name: String
+    public var condition: String
+    public var location: SourceLocation
+    public var valueLocation: SourceLocation
+}
+
 /// A stage as written in the pipeline file, before validation.
 public struct StageSpec: Sendable {
     public var name: String
@@ -61,6 +69,7 @@ public struct PipelineSpec: Sendable {
     public var params: [ParamEntry] = []
     public var stages: [StageSpec] = []
     public var publish: [PublishEntry] = []
+    public var gates: [GateEntry] = []
     /// Where the file starts: the place for whole-file diagnostics.
     public var start: SourceLocation { SourceLocation(file: file, line: 1, column: 1) }
 }

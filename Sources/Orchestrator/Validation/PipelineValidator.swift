@@ -43,10 +43,36 @@ public struct PipelineValidator {
             return ResolvedPublish(destination: entry.destination, stage: stage, output: output)
         }
 
+        let gates = resolveGates(spec.gates, stages: stages, diagnostics: &diagnostics)
+
         guard !diagnostics.hasErrors else { return nil }
         let file = URL(fileURLWithPath: spec.file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
-        return ResolvedPipeline(name: spec.name.value, file: file, fileDisplay: spec.file, directory: spec.directory,
-                                params: pipelineParams, stages: stages, publish: publish)
+        var pipeline = ResolvedPipeline(name: spec.name.value, file: file, fileDisplay: spec.file, directory: spec.directory,
+                                        params: pipelineParams, stages: stages, publish: publish)
+        pipeline.gates = gates
+        return pipeline
+    }
+
+    private func resolveGates(_ entries: [GateEntry], stages: [ResolvedStage], diagnostics: inout DiagnosticBag) -> [Gate] {
+        entries.compactMap { entry in
+            switch Gate.parse(name: entry.name, condition: entry.condition) {
+            case .failure(let error):
+                diagnostics.error(error.message, at: entry.valueLocation)
+                return nil
+            case .success(let gate):
+                guard let stage = stages.first(where: { $0.name == gate.stage }) else {
+                    diagnostics.error("gate '\(entry.name)' names unknown stage '\(gate.stage)'\(Suggestion.hint(for: gate.stage, in: stages.map(\.name)))",
+                                      at: entry.location)
+                    return nil
+                }
+                guard !stage.metricsOutputs.isEmpty else {
+                    diagnostics.error("gate '\(entry.name)': stage '\(gate.stage)' has no metrics output (a manifest output of type metrics, or a command output named metrics)",
+                                      at: entry.location)
+                    return nil
+                }
+                return gate
+            }
+        }
     }
 
     // MARK: - One stage
@@ -67,6 +93,7 @@ public struct PipelineValidator {
                 manifest = found
                 resolved.definition = .manifest(name: found.name, version: found.version, implementation: found.implementation)
                 resolved.outputs = found.outputs.map(\.name)
+                resolved.metricsOutputs = found.outputs.filter { $0.type == "metrics" }.map(\.name)
                 resolved.params = ManifestParams(manifest: found, stage: stage.name)
                     .resolve(with, stageLocation: stage.location, diagnostics: &diagnostics)
             } else {
@@ -79,6 +106,7 @@ public struct PipelineValidator {
         case (nil, let command?):
             resolved.definition = .inlineCommand(command.value)
             resolved.outputs = stage.outputs.map(\.value)
+            resolved.metricsOutputs = resolved.outputs.filter { $0 == "metrics" }
             resolved.params = with.map { ($0.name, $0.value) }.sorted { $0.0 < $1.0 }
         case (let uses?, _?):
             diagnostics.error("stage '\(stage.name)' has both 'uses' and 'command'; keep one", at: uses.location)

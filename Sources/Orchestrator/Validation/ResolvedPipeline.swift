@@ -46,6 +46,9 @@ public struct ResolvedStage: Sendable {
     public var params: [(name: String, value: ParamValue)]
     public var inputs: [ResolvedInput]
     public var outputs: [String]
+    /// Outputs holding metrics (JSON): a manifest's outputs of type `metrics`,
+    /// or a command stage's output named `metrics`.
+    public var metricsOutputs: [String] = []
     public var after: [String]
     public var location: SourceLocation
 
@@ -80,6 +83,7 @@ public struct ResolvedPipeline: Sendable {
     /// In file order.
     public var stages: [ResolvedStage]
     public var publish: [ResolvedPublish]
+    public var gates: [Gate] = []
 
     public func stage(_ name: String) -> ResolvedStage? { stages.first { $0.name == name } }
 }

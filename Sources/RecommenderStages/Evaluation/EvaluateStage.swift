@@ -68,7 +68,7 @@ struct EvaluateStage: BuiltinStage {
                                                       top: try context.requiredInt("importance_top"),
                                                       seed: UInt64(try context.requiredInt("seed"))).compute()
         }
-        try context.writeJSON(report, to: "metrics")
+        try MetricsFile.write(report, to: context.output("metrics"))
         context.log(MetricsTable.render(report))
     }
 
@@ -100,6 +100,38 @@ struct EvaluateStage: BuiltinStage {
         guard count > 0 else { return RankingResult(k: k, users: 0) }
         let n = Double(count)
         return RankingResult(k: k, users: count, ndcg: sums.ndcg / n, recall: sums.recall / n, hitRate: sums.hit / n, mrr: sums.mrr / n)
+    }
+}
+
+/// metrics.json: one object per task ({"click": {"auc": ...}}), so that the
+/// run history and gates name a metric "click.auc". Undefined values are null.
+enum MetricsFile {
+    static func write(_ report: EvaluateStage.Report, to url: URL) throws {
+        func value(_ number: Double?) -> Any { number.map { $0 as Any } ?? NSNull() }
+        var object: [String: Any] = ["model": report.model, "rows": report.rows]
+        for task in report.tasks {
+            var entry: [String: Any] = ["rows": task.rows]
+            if task.auc != nil || task.logLoss != nil {
+                entry["auc"] = value(task.auc)
+                entry["gauc"] = value(task.gauc)
+                entry["logloss"] = value(task.logLoss)
+                if let best = report.bestPossibleAUC?[task.task] { entry["best_possible_auc"] = best }
+            } else {
+                entry["mse"] = value(task.mse)
+                entry["rmse"] = value(task.rmse)
+                entry["mae"] = value(task.mae)
+            }
+            object[task.task] = entry
+        }
+        if let ctcvr = report.ctcvrAUC { object["ctcvr"] = ["auc": ctcvr] }
+        if let ranking = report.ranking {
+            object["ranking"] = ["k": ranking.k, "users": ranking.users, "ndcg": value(ranking.ndcg), "recall": value(ranking.recall),
+                                 "hit_rate": value(ranking.hitRate), "mrr": value(ranking.mrr)]
+        }
+        if let gates = report.gateWeights { object["gate_weights"] = gates.mapValues { $0.map(Double.init) } }
+        object["importance"] = report.importance.mapValues { $0.map { ["feature": $0.feature, "drop": $0.drop] } }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: url)
     }
 }
 

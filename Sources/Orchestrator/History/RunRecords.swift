@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+
+/// One run as the history keeps it.
+public struct RunRecord: Sendable, Equatable {
+    public var id: String
+    public var pipeline: String
+    public var file: String
+    public var fileHash: String
+    public var gitCommit: String?
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var status: String
+    /// Resolved params, flattened: "params.seed", "train.learning_rate" -> canonical JSON.
+    public var params: [String: String]
+}
+
+public struct StageRecord: Sendable, Equatable {
+    public var stage: String
+    public var key: String
+    public var status: String
+    public var reason: String
+    public var seconds: Double
+    public var startOffset: Double?
+    public var endOffset: Double?
+    public var peakMemoryBytes: Int64?
+    public var outputs: [String: String]
+}
+
+public struct MetricRecord: Sendable, Equatable {
+    public var stage: String
+    public var name: String
+    public var value: Double
+
+    public init(stage: String, name: String, value: Double) {
+        self.stage = stage
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A run with everything recorded about it.
+public struct RunDetail: Sendable {
+    public var run: RunRecord
+    public var stages: [StageRecord]
+    public var metrics: [MetricRecord]
+    public var gates: [GateResult]
+}
+
+extension RunHistory {
+    /// Stores a finished run in one transaction.
+    public func record(_ detail: RunDetail, artifacts: [(key: String, bytes: Int64)]) throws {
+        try database.write { db in
+            let run = detail.run
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO runs (id, pipeline, file, file_hash, git_commit, started_at, ended_at, status, params)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.id, run.pipeline, run.file, run.fileHash, run.gitCommit, run.startedAt.timeIntervalSince1970,
+                                 run.endedAt?.timeIntervalSince1970, run.status, Self.json(run.params)])
+            for stage in detail.stages {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO stage_executions
+                    (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [run.id, stage.stage, stage.key, stage.status, stage.reason, stage.seconds, stage.startOffset,
+                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs)])
+            }
+            for metric in detail.metrics {
+                try db.execute(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)",
+                               arguments: [run.id, metric.stage, metric.name, metric.value])
+            }
+            for gate in detail.gates {
+                try db.execute(sql: "INSERT OR REPLACE INTO gates (run_id, gate, value, condition, passed, message) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [run.id, gate.gate, gate.value, gate.condition, gate.passed, gate.message])
+            }
+            for artifact in artifacts {
+                try db.execute(sql: "INSERT OR IGNORE INTO artifacts (key, bytes, created_at) VALUES (?, ?, ?)",
+                               arguments: [artifact.key, artifact.bytes, Date().timeIntervalSince1970])
+            }
+        }
+    }
+
+    /// Runs, newest first.
+    public func runs(pipeline: String? = nil, limit: Int = 20) throws -> [RunRecord] {
+        try database.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM runs WHERE (? IS NULL OR pipeline = ?) ORDER BY started_at DESC, id DESC LIMIT ?
+                """, arguments: [pipeline, pipeline, limit])
+            return rows.map(Self.runRecord)
+        }
+    }
+
+    public func detail(_ id: String) throws -> RunDetail? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
+            let stages = try Row.fetchAll(db, sql: "SELECT * FROM stage_executions WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
+                StageRecord(stage: row["stage"], key: row["key"], status: row["status"], reason: row["reason"], seconds: row["seconds"],
+                            startOffset: row["start_offset"], endOffset: row["end_offset"], peakMemoryBytes: row["peak_memory_bytes"],
+                            outputs: Self.dictionary(row["outputs"]))
+            }
+            let metrics = try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY stage, name", arguments: [id]).map { row in
+                MetricRecord(stage: row["stage"], name: row["name"], value: row["value"])
+            }
+            let gates = try Row.fetchAll(db, sql: "SELECT * FROM gates WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
+                GateResult(gate: row["gate"], condition: row["condition"], value: row["value"], passed: row["passed"], message: row["message"])
+            }
+            return RunDetail(run: Self.runRecord(row), stages: stages, metrics: metrics, gates: gates)
+        }
+    }
+
+    /// The newest run of `pipeline` that succeeded (every gate passed), started before `runId`.
+    public func lastPassingMetric(pipeline: String, stage: String, name: String, before date: Date) throws -> Double? {
+        try database.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT m.value FROM metrics m JOIN runs r ON r.id = m.run_id
+                WHERE r.pipeline = ? AND r.status = 'succeeded' AND m.stage = ? AND m.name = ? AND r.started_at < ?
+                ORDER BY r.started_at DESC LIMIT 1
+                """, arguments: [pipeline, stage, name, date.timeIntervalSince1970])
+        }
+    }
+
+    /// Stage keys the newest `keep` runs of each pipeline refer to.
+    public func keysOfNewestRuns(keep: Int) throws -> Set<String> {
+        try database.read { db in
+            Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT s.key FROM stage_executions s JOIN (
+                    SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY pipeline ORDER BY started_at DESC) AS n FROM runs)
+                    WHERE n <= ?) kept ON kept.id = s.run_id
+                """, arguments: [keep]))
+        }
+    }
+
+    public func forgetArtifacts(_ keys: [String]) throws {
+        try database.write { db in
+            for key in keys { try db.execute(sql: "DELETE FROM artifacts WHERE key = ?", arguments: [key]) }
+        }
+    }
+
+    private static func runRecord(_ row: Row) -> RunRecord {
+        RunRecord(id: row["id"], pipeline: row["pipeline"], file: row["file"], fileHash: row["file_hash"], gitCommit: row["git_commit"],
+                  startedAt: Date(timeIntervalSince1970: row["started_at"]),
+                  endedAt: (row["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+                  status: row["status"], params: dictionary(row["params"]))
+    }
+
+    static func json(_ dictionary: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(dictionary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func dictionary(_ text: String?) -> [String: String] {
+        guard let data = text?.data(using: .utf8) else { return [:] }
+        return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Orchestrator
+
+/// The text of `mtrec diff`: changed params, then metric deltas with the
+/// better side marked where the metric's direction is known.
+enum RunDiff {
+    static func render(_ a: RunDetail, _ b: RunDetail) -> String {
+        var lines = ["a: \(a.run.id) (\(a.run.pipeline), \(a.run.status))", "b: \(b.run.id) (\(b.run.pipeline), \(b.run.status))", ""]
+        let names = Set(a.run.params.keys).union(b.run.params.keys).sorted().filter { a.run.params[$0] != b.run.params[$0] }
+        if names.isEmpty {
+            lines.append("params: no change")
+        } else {
+            lines.append("params changed:")
+            lines.append(Console.table(names.map { ["  \($0)", a.run.params[$0] ?? "-", "->", b.run.params[$0] ?? "-"] }))
+        }
+        let valuesA = Dictionary(a.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
+        let valuesB = Dictionary(b.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
+        let metrics = Set(valuesA.keys).union(valuesB.keys).sorted()
+        lines.append("")
+        guard !metrics.isEmpty else {
+            lines.append("metrics: none recorded")
+            return lines.joined(separator: "\n")
+        }
+        var rows = [["metric", "a", "b", "change", "better"]]
+        for name in metrics {
+            let x = valuesA[name], y = valuesB[name]
+            var change = "-", better = ""
+            if let x, let y {
+                change = String(format: "%+.6g", y - x)
+                if let higher = higherIsBetter(name), x != y { better = (y > x) == higher ? "b" : "a" }
+            }
+            rows.append([name, x.map(HistoryFormat.number) ?? "-", y.map(HistoryFormat.number) ?? "-", change, better])
+        }
+        lines.append(Console.table(rows))
+        return lines.joined(separator: "\n")
+    }
+
+    /// true: higher is better (AUC, NDCG...); false: lower is better (losses, errors); nil: unknown.
+    static func higherIsBetter(_ metric: String) -> Bool? {
+        let last = metric.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        if ["auc", "gauc", "ndcg", "recall", "hitrate", "hit_rate", "mrr", "accuracy", "precision"].contains(last) { return true }
+        if ["loss", "logloss", "mse", "rmse", "mae", "error"].contains(last) || last.hasSuffix("loss") { return false }
+        return nil
+    }
+}
