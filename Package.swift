@@ -62,7 +62,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OrchestratorTests",
-            dependencies: ["Orchestrator"]
+            dependencies: ["Orchestrator", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "MultiTaskLearningTests",

@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Orchestrator
+
+@Suite("Run history")
+struct RunHistoryTests {
+    func run(_ id: String, pipeline: String = "p", at seconds: Double, status: String = "succeeded", params: [String: String] = [:]) -> RunRecord {
+        RunRecord(id: id, pipeline: pipeline, file: "/p.yaml", fileHash: "abc", gitCommit: nil, startedAt: Date(timeIntervalSince1970: seconds),
+                  endedAt: Date(timeIntervalSince1970: seconds + 1), status: status, params: params)
+    }
+
+    func stage(_ name: String, key: String) -> StageRecord {
+        StageRecord(stage: name, key: key, status: "ran", reason: "never run", seconds: 1, startOffset: 0, endOffset: 1,
+                    peakMemoryBytes: 1_048_576, outputs: ["o": "/x"])
+    }
+
+    @Test func anOldDatabaseIsMigratedAndKeepsItsRuns() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let path = sandbox.stateFolder.appendingPathComponent(RunHistory.fileName).path
+        try FileManager.default.createDirectory(at: sandbox.stateFolder, withIntermediateDirectories: true)
+        let old = try RunHistory(path: path, upTo: "v1: runs, stage executions, metrics")
+        #expect(try old.appliedMigrations() == ["v1: runs, stage executions, metrics"])
+        try old.database.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, pipeline, file, file_hash, started_at, ended_at, status, params)
+                VALUES ('r1', 'p', '/p.yaml', 'abc', 100, 101, 'succeeded', '{"train.lr":"0.1"}')
+                """)
+            try db.execute(sql: "INSERT INTO stage_executions (run_id, stage, key, status, reason, seconds) VALUES ('r1', 'train', 'k1', 'ran', 'never run', 2.5)")
+            try db.execute(sql: "INSERT INTO metrics (run_id, stage, name, value) VALUES ('r1', 'evaluate', 'click.auc', 0.71)")
+        }
+
+        let current = try RunHistory(stateFolder: sandbox.stateFolder)
+        #expect(try current.appliedMigrations() == ["v1: runs, stage executions, metrics", "v2: peak memory, artifacts, gates"])
+        let detail = try #require(try current.detail("r1"))
+        #expect(detail.run.params == ["train.lr": "0.1"])
+        #expect(detail.stages == [StageRecord(stage: "train", key: "k1", status: "ran", reason: "never run", seconds: 2.5, startOffset: nil,
+                                              endOffset: nil, peakMemoryBytes: nil, outputs: [:])])
+        #expect(detail.metrics == [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.71)])
+        // The migrated database takes new runs with the new columns.
+        try current.record(RunDetail(run: run("r2", at: 200), stages: [stage("train", key: "k2")], metrics: [], gates: []), artifacts: [("k2", 10)])
+        #expect(try current.detail("r2")?.stages.first?.peakMemoryBytes == 1_048_576)
+        #expect(try current.runs().map(\.id) == ["r2", "r1"])
+    }
+
+    @Test func gatesCompareMetricsAndTheLastPassingRun() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let history = try RunHistory(stateFolder: sandbox.stateFolder)
+        try history.record(RunDetail(run: run("old", at: 100), stages: [], metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.75)],
+                                     gates: []), artifacts: [])
+        try history.record(RunDetail(run: run("failed", at: 150, status: "gate_failed"), stages: [],
+                                     metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.9)], gates: []), artifacts: [])
+        let gates = try ["evaluate.click.auc": ">= 0.70", "evaluate.click.auc_vs_last": ">= -0.005", "evaluate.rating.rmse": "<= 0.35"]
+            .sorted { $0.key < $1.key }.map { try Gate.parse(name: $0.key, condition: $0.value).get() }
+        let checker = GateChecker(pipeline: "p", startedAt: Date(timeIntervalSince1970: 200), history: history)
+        let results = checker.check(gates, metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.74),
+                                                     MetricRecord(stage: "evaluate", name: "rating.rmse", value: 0.4)])
+        #expect(results.map(\.passed) == [true, false, false])
+        // Compared with the last run whose gates passed (0.75), not the failed one (0.9).
+        #expect(abs(try #require(results[1].value) - (-0.01)) < 1e-12)
+        #expect(results[1].message.contains("last passing run 0.75"))
+        #expect(results[2].message == "rating.rmse = 0.4 fails <= 0.35")
+
+        let first = GateChecker(pipeline: "new", startedAt: Date(), history: history).check([gates[1]], metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.5)])
+        #expect(first[0].passed && first[0].message.contains("no earlier passing run"))
+        let missing = checker.check([gates[0]], metrics: [MetricRecord(stage: "evaluate", name: "click.acu", value: 0.9)])
+        #expect(!missing[0].passed && missing[0].message.contains("reported no metric 'click.auc' (did you mean 'click.acu'?)"))
+    }
+
+    @Test func gateSyntaxAndReferencesAreValidated() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let (_, diagnostics) = try sandbox.load("""
+            name: p
+            stages:
+              evaluate: {command: "echo '{}' > {outputs.metrics}", outputs: [metrics]}
+              other: {command: "true"}
+            gates:
+              evaluate.click.auc: "at least 0.7"
+              evalute.click.auc: ">= 0.7"
+              other.x: "<= 1"
+            """)
+        expectDiagnostic(diagnostics, line: 6, column: 23, contains: "'at least 0.7' is not a condition")
+        expectDiagnostic(diagnostics, line: 7, column: 3, contains: "names unknown stage 'evalute' (did you mean 'evaluate'?)")
+        expectDiagnostic(diagnostics, line: 8, column: 3, contains: "stage 'other' has no metrics output")
+    }
+
+    @Test func gcKeepsWhatKeptRunsUseAndWaitsForRunningOnes() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let history = try RunHistory(stateFolder: sandbox.stateFolder)
+        let store = LocalArtifactStore(stateFolder: sandbox.stateFolder)
+        func entry(_ text: String) throws -> String {
+            let key = StageKey(of: text)
+            let staging = try store.stage(key)
+            try String(repeating: "x", count: 1000).write(to: staging.outputPath("o"), atomically: true, encoding: .utf8)
+            _ = try store.commit(staging, outputs: ["o"], meta: ArtifactMeta(key: key, pipeline: "p", stage: "s", createdAt: Date(), seconds: 0, outputBytes: [:]), replacing: false)
+            return key.hex
+        }
+        let old = try entry("old"), shared = try entry("shared"), new = try entry("new"), orphan = try entry("orphan")
+        try history.record(RunDetail(run: run("r1", at: 100), stages: [stage("a", key: old), stage("b", key: shared)], metrics: [], gates: []), artifacts: [])
+        try history.record(RunDetail(run: run("r2", at: 200), stages: [stage("a", key: new), stage("b", key: shared)], metrics: [], gates: []), artifacts: [])
+
+        do {
+            let running = try #require(ActiveRunLock(stateFolder: sandbox.stateFolder, exclusive: false))
+            #expect(throws: GarbageCollector.Failure.self) { try GarbageCollector.collect(stateFolder: sandbox.stateFolder, history: history, keepRuns: 1) }
+            withExtendedLifetime(running) {}
+        }
+
+        let result = try GarbageCollector.collect(stateFolder: sandbox.stateFolder, history: history, keepRuns: 1)
+        #expect(result.removedEntries == 2 && result.keptEntries == 2)
+        #expect(result.freedBytes > 2000)
+        #expect(store.lookup(StageKey(hex: new), outputs: ["o"]) != nil && store.lookup(StageKey(hex: shared), outputs: ["o"]) != nil)
+        #expect(store.lookup(StageKey(hex: old), outputs: ["o"]) == nil && store.lookup(StageKey(hex: orphan), outputs: ["o"]) == nil)
+    }
+}
