@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Orchestrator
+import RecommenderStages
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -138,5 +139,26 @@ enum HistoryFormat {
 
     static func bytes(_ count: Int64) -> String {
         count >= 1_048_576 ? String(format: "%.1f MB", Double(count) / 1_048_576) : String(format: "%.1f kB", Double(count) / 1024)
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write one self-contained HTML page about a run (default: the newest).")
+
+    @OptionGroup var state: StateOptions
+    @Argument(help: "The run id (default: the newest run).") var id: String?
+    @Option(help: "Where to write the page.") var out = "report.html"
+
+    func run() throws {
+        let history = try state.history()
+        guard let runId = try id ?? history.runs(limit: 1).first?.id, let detail = try history.detail(runId) else {
+            Console.error("error: no such run in \(state.folder.path); see mtrec runs")
+            throw ExitStatus.invalid
+        }
+        let previous = try history.previousRun(of: detail.run).flatMap { try history.detail($0.id) }
+        try HTMLReport.render(detail, previous: previous).write(toFile: out, atomically: true, encoding: .utf8)
+        Console.line("wrote \(out) for run \(runId)")
     }
 }

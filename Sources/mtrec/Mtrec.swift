@@ -5,7 +5,8 @@ struct Mtrec: ParsableCommand {
         commandName: "mtrec",
         abstract: "Declarative pipelines for multi-task recommendation: cached, resumable, parallel.",
         subcommands: [RunCommand.self, ValidateCommand.self, StatusCommand.self, DagCommand.self,
-                      StagesCommand.self, RunsCommand.self, DiffCommand.self, GCCommand.self, RunStageCommand.self]
+                      StagesCommand.self, RunsCommand.self, DiffCommand.self, GCCommand.self, ReportCommand.self,
+                      RunStageCommand.self]
     )
 }
 

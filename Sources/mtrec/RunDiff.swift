@@ -1,5 +1,6 @@
 import Foundation
 import Orchestrator
+import RecommenderStages
 
 /// The text of `mtrec diff`: changed params, then metric deltas with the
 /// better side marked where the metric's direction is known.
@@ -27,19 +28,11 @@ enum RunDiff {
             var change = "-", better = ""
             if let x, let y {
                 change = String(format: "%+.6g", y - x)
-                if let higher = higherIsBetter(name), x != y { better = (y > x) == higher ? "b" : "a" }
+                if let higher = MetricDirection.higherIsBetter(name), x != y { better = (y > x) == higher ? "b" : "a" }
             }
             rows.append([name, x.map(HistoryFormat.number) ?? "-", y.map(HistoryFormat.number) ?? "-", change, better])
         }
         lines.append(Console.table(rows))
         return lines.joined(separator: "\n")
-    }
-
-    /// true: higher is better (AUC, NDCG...); false: lower is better (losses, errors); nil: unknown.
-    static func higherIsBetter(_ metric: String) -> Bool? {
-        let last = metric.split(separator: ".").last.map { $0.lowercased() } ?? ""
-        if ["auc", "gauc", "ndcg", "recall", "hitrate", "hit_rate", "mrr", "accuracy", "precision"].contains(last) { return true }
-        if ["loss", "logloss", "mse", "rmse", "mae", "error"].contains(last) || last.hasSuffix("loss") { return false }
-        return nil
     }
 }

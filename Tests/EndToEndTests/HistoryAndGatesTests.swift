@@ -59,9 +59,9 @@ struct HistoryAndGatesTests {
         #expect(bad.stdout.contains("nothing was published"))
         #expect(bad.stdout.split(separator: "\n").first?.hasPrefix("[20") == true, "CI mode prefixes a timestamp")
         #expect(try mtrec.read("out/metrics.json").contains("0.8"), "the worse model is not published")
-        let report = try mtrec.report("bad.json")
-        #expect(report["status"] as? String == "gate_failed")
-        #expect((report["gates"] as? [[String: Any]])?.first?["passed"] as? Bool == false)
+        let badReport = try mtrec.report("bad.json")
+        #expect(badReport["status"] as? String == "gate_failed")
+        #expect((badReport["gates"] as? [[String: Any]])?.first?["passed"] as? Bool == false)
         let failing = try junit(mtrec.path("bad.xml"))
         #expect(failing.testcases == 3 && failing.failures == 2, "the 0.6 run also drops 0.2 below the last passing run")
 
@@ -80,6 +80,11 @@ struct HistoryAndGatesTests {
         #expect(diff.stdout.contains("params.quality"))
         let aucLine = try #require(diff.stdout.split(separator: "\n").first { $0.hasPrefix("evaluate.click.auc") })
         #expect(aucLine.contains("0.77") && aucLine.contains("0.71") && aucLine.contains("-0.06") && aucLine.hasSuffix("a"), "\(aucLine)")
+
+        let report = try mtrec.run("report", "--out", "report.html")
+        #expect(report.exitCode == 0)
+        let page = try mtrec.read("report.html")
+        #expect(page.contains("<h2>Gates</h2>") && page.contains("<svg"))
 
         let newest = String(lines[1].split(separator: " ")[0])
         let show = try mtrec.run("runs", "show", newest)

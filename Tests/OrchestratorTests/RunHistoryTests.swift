@@ -32,7 +32,8 @@ struct RunHistoryTests {
         }
 
         let current = try RunHistory(stateFolder: sandbox.stateFolder)
-        #expect(try current.appliedMigrations() == ["v1: runs, stage executions, metrics", "v2: peak memory, artifacts, gates"])
+        #expect(try current.appliedMigrations() == ["v1: runs, stage executions, metrics", "v2: peak memory, artifacts, gates",
+                                                    "v3: stage dependencies"])
         let detail = try #require(try current.detail("r1"))
         #expect(detail.run.params == ["train.lr": "0.1"])
         #expect(detail.stages == [StageRecord(stage: "train", key: "k1", status: "ran", reason: "never run", seconds: 2.5, startOffset: nil,

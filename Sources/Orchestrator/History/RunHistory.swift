@@ -85,6 +85,11 @@ public final class RunHistory: @unchecked Sendable {
                 table.primaryKey(["run_id", "gate"])
             }
         }
+        migrator.registerMigration("v3: stage dependencies") { db in
+            try db.alter(table: "stage_executions") { table in
+                table.add(column: "upstream", .text).notNull().defaults(to: "[]")
+            }
+        }
         return migrator
     }
 

@@ -25,6 +25,8 @@ public struct StageRecord: Sendable, Equatable {
     public var endOffset: Double?
     public var peakMemoryBytes: Int64?
     public var outputs: [String: String]
+    /// The stages this one waited for (the DAG's edges).
+    public var upstream: [String] = []
 }
 
 public struct MetricRecord: Sendable, Equatable {
@@ -60,10 +62,10 @@ extension RunHistory {
             for stage in detail.stages {
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO stage_executions
-                    (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs, upstream)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [run.id, stage.stage, stage.key, stage.status, stage.reason, stage.seconds, stage.startOffset,
-                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs)])
+                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs), Self.list(stage.upstream)])
             }
             for metric in detail.metrics {
                 try db.execute(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)",
@@ -96,7 +98,7 @@ extension RunHistory {
             let stages = try Row.fetchAll(db, sql: "SELECT * FROM stage_executions WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
                 StageRecord(stage: row["stage"], key: row["key"], status: row["status"], reason: row["reason"], seconds: row["seconds"],
                             startOffset: row["start_offset"], endOffset: row["end_offset"], peakMemoryBytes: row["peak_memory_bytes"],
-                            outputs: Self.dictionary(row["outputs"]))
+                            outputs: Self.dictionary(row["outputs"]), upstream: Self.decodeList(row["upstream"]))
             }
             let metrics = try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY stage, name", arguments: [id]).map { row in
                 MetricRecord(stage: row["stage"], name: row["name"], value: row["value"])
@@ -147,6 +149,23 @@ extension RunHistory {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(dictionary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func list(_ values: [String]) -> String {
+        (try? JSONEncoder().encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
+    static func decodeList(_ text: String?) -> [String] {
+        guard let data = text?.data(using: .utf8) else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: data)) ?? []
+    }
+
+    /// The run of the same pipeline just before `run`, if any.
+    public func previousRun(of run: RunRecord) throws -> RunRecord? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE pipeline = ? AND started_at < ? ORDER BY started_at DESC LIMIT 1",
+                             arguments: [run.pipeline, run.startedAt.timeIntervalSince1970]).map(Self.runRecord)
+        }
     }
 
     static func dictionary(_ text: String?) -> [String: String] {

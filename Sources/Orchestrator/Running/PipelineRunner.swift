@@ -81,7 +81,8 @@ public struct PipelineRunner {
         let stages = outcome.stages.map { stage in
             StageRecord(stage: stage.name, key: stage.key, status: stage.status.rawValue, reason: stage.error ?? stage.reason,
                         seconds: stage.seconds, startOffset: stage.startOffset, endOffset: stage.endOffset,
-                        peakMemoryBytes: stage.peakMemoryBytes, outputs: stage.outputs)
+                        peakMemoryBytes: stage.peakMemoryBytes, outputs: stage.outputs,
+                        upstream: pipeline.stage(stage.name)?.dependencies ?? [])
         }
         return RunDetail(run: run, stages: stages, metrics: metrics, gates: outcome.gates)
     }

@@ -1,0 +1,73 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import MultiTaskLearning
+@testable import Orchestrator
+@testable import RecommenderStages
+
+@Suite("HTML report")
+struct HTMLReportTests {
+    /// Collects element names and the text of h2 headings.
+    final class Structure: NSObject, XMLParserDelegate {
+        var elements: [String: Int] = [:], headings: [String] = [], inHeading = false
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            elements[name, default: 0] += 1
+            if name == "h2" { inHeading = true; headings.append("") }
+        }
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            if name == "h2" { inHeading = false }
+        }
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            if inHeading { headings[headings.count - 1] += string }
+        }
+    }
+
+    @Test func aReportIsOneWellFormedSelfContainedPage() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let history = try harness.write("history.json", """
+            {"records": [{"epoch": 1, "trainLoss": {"click": 0.5, "rating": 1.2}, "seconds": 1, "samplesPerSecond": 10,
+                          "validation": [{"task": "click", "rows": 5, "auc": 0.6}, {"task": "rating", "rows": 5, "rmse": 0.9}]},
+                         {"epoch": 2, "trainLoss": {"click": 0.4, "rating": 0.8}, "seconds": 1, "samplesPerSecond": 10,
+                          "validation": [{"task": "click", "rows": 5, "auc": 0.65}, {"task": "rating", "rows": 5, "rmse": 0.85}]}],
+             "samples": 100}
+            """)
+        let metrics = try harness.write("metrics.json", """
+            {"click": {"auc": 0.65}, "gate_weights": {"click": [0.7, 0.3], "rating": [0.4, 0.6]},
+             "importance": {"click": [{"feature": "item_id", "drop": 0.05}, {"feature": "price", "drop": 0.01}]}}
+            """)
+        func stage(_ name: String, _ status: String, upstream: [String], outputs: [String: String] = [:], start: Double?) -> StageRecord {
+            StageRecord(stage: name, key: name, status: status, reason: "", seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
+                        peakMemoryBytes: nil, outputs: outputs, upstream: upstream)
+        }
+        let run = RunRecord(id: "r2", pipeline: "quick<start>", file: "/p.yaml", fileHash: "", gitCommit: nil, startedAt: Date(), endedAt: nil,
+                            status: "gate_failed", params: [:])
+        let detail = RunDetail(run: run, stages: [stage("collect", "cached", upstream: [], start: nil),
+                                                  stage("train", "ran", upstream: ["collect"], outputs: ["history": history], start: 0),
+                                                  stage("evaluate", "ran", upstream: ["train"], outputs: ["metrics": metrics], start: 1)],
+                               metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.65)],
+                               gates: [GateResult(gate: "evaluate.click.auc", condition: ">= 0.7", value: 0.65, passed: false, message: "fails")])
+        var previous = detail
+        previous.run.id = "r1"
+        previous.metrics = [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.7)]
+
+        let html = HTMLReport.render(detail, previous: previous)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        let body = String(html.drop { $0 != "\n" })
+        let parser = XMLParser(data: Data(body.utf8))
+        let structure = Structure()
+        parser.delegate = structure
+        #expect(parser.parse(), "the page is well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(structure.headings == ["Stages", "Timeline", "Training", "Metrics", "Gates", "Expert gates", "Feature importance"])
+        #expect(structure.elements["svg", default: 0] == 6, "DAG, timeline, two training charts, heatmap, one importance chart")
+        #expect(structure.elements["script"] == nil && structure.elements["link"] == nil && structure.elements["img"] == nil)
+        let withoutNamespace = html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
+        #expect(!withoutNamespace.contains("http"), "nothing is fetched from the network")
+        #expect(html.contains("quick&lt;start&gt;"), "text is escaped")
+        #expect(html.contains("previous run (r1)") && html.contains("-0.05"))
+        #expect(html.contains("FAILED"))
+    }
+}
