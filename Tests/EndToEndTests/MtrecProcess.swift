@@ -49,6 +49,7 @@ struct MtrecProcess {
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "MTREC_STATE_DIR")
+        environment.removeValue(forKey: "CI")  // CI mode only where a test asks for it with --ci
         environment["NO_COLOR"] = "1"
         process.environment = environment
         FileManager.default.createFile(atPath: path("\(tag).stdout"), contents: nil)
