@@ -36,6 +36,7 @@ enum TensorMath {
     /// target += source
     static func add(_ source: Tensor, into target: Tensor) {
         precondition(source.count == target.count, "adding \(source.rows)x\(source.cols) into \(target.rows)x\(target.cols)")
-        for index in 0..<source.count { target.data[index] += source.data[index] }
+        let from = source.data, to = target.data
+        for index in 0..<source.count { to[index] += from[index] }
     }
 }

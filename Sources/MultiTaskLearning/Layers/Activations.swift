@@ -14,15 +14,15 @@ public final class ReLU: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         output.resize(rows: input.rows)
-        for index in 0..<input.count { output.data[index] = max(input.data[index], 0) }
+        let source = input.data, target = output.data
+        for index in 0..<input.count { target[index] = max(source[index], 0) }
         return output
     }
 
     public func backward(_ gradientOutput: Tensor) -> Tensor {
         gradientInput.resize(rows: gradientOutput.rows)
-        for index in 0..<gradientOutput.count {
-            gradientInput.data[index] = output.data[index] > 0 ? gradientOutput.data[index] : 0
-        }
+        let values = output.data, upstream = gradientOutput.data, target = gradientInput.data
+        for index in 0..<gradientOutput.count { target[index] = values[index] > 0 ? upstream[index] : 0 }
         return gradientInput
     }
 }
@@ -41,16 +41,15 @@ public final class Sigmoid: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         output.resize(rows: input.rows)
-        for index in 0..<input.count { output.data[index] = Sigmoid.value(input.data[index]) }
+        let source = input.data, target = output.data
+        for index in 0..<input.count { target[index] = Sigmoid.value(source[index]) }
         return output
     }
 
     public func backward(_ gradientOutput: Tensor) -> Tensor {
         gradientInput.resize(rows: gradientOutput.rows)
-        for index in 0..<gradientOutput.count {
-            let y = output.data[index]
-            gradientInput.data[index] = gradientOutput.data[index] * y * (1 - y)
-        }
+        let values = output.data, upstream = gradientOutput.data, target = gradientInput.data
+        for index in 0..<gradientOutput.count { target[index] = upstream[index] * values[index] * (1 - values[index]) }
         return gradientInput
     }
 

@@ -41,10 +41,10 @@ public final class Dense: Layer {
         self.input = input
         output.resize(rows: input.rows)
         BLAS.gemm(input, weight.value, into: output)
-        let columns = output.cols
+        let columns = output.cols, biases = bias.value.data, values = output.data
         for row in 0..<output.rows {
-            let target = output.data + row * columns
-            for column in 0..<columns { target[column] += bias.value.data[column] }
+            let target = values + row * columns
+            for column in 0..<columns { target[column] += biases[column] }
         }
         return output
     }
@@ -52,10 +52,10 @@ public final class Dense: Layer {
     public func backward(_ gradientOutput: Tensor) -> Tensor {
         guard let input else { preconditionFailure("Dense.backward before forward") }
         BLAS.gemm(input, transposeA: true, gradientOutput, into: weight.gradient, beta: 1)
-        let columns = gradientOutput.cols
+        let columns = gradientOutput.cols, biasGradient = bias.gradient.data, upstream = gradientOutput.data
         for row in 0..<gradientOutput.rows {
-            let source = gradientOutput.data + row * columns
-            for column in 0..<columns { bias.gradient.data[column] += source[column] }
+            let source = upstream + row * columns
+            for column in 0..<columns { biasGradient[column] += source[column] }
         }
         gradientInput.resize(rows: gradientOutput.rows)
         if computesInputGradient {

@@ -19,14 +19,15 @@ public final class ExpertMixture {
         self.gates = gates
         output.resize(rows: gates.rows)
         output.zero()
-        let width = expertWidth, gateColumns = gates.cols
+        let width = expertWidth, gateColumns = gates.cols, weights = gates.data, mixed = output.data
+        let groups = sources.map { (data: $0.data, columns: $0.cols) }
         for row in 0..<gates.rows {
-            let target = output.data + row * width
+            let target = mixed + row * width
             var gateIndex = 0
-            for source in sources {
-                for expert in 0..<(source.cols / width) {
-                    let weight = gates.data[row * gateColumns + gateIndex]
-                    let values = source.data + row * source.cols + expert * width
+            for group in groups {
+                for expert in 0..<(group.columns / width) {
+                    let weight = weights[row * gateColumns + gateIndex]
+                    let values = group.data + row * group.columns + expert * width
                     for column in 0..<width { target[column] += weight * values[column] }
                     gateIndex += 1
                 }
@@ -40,21 +41,23 @@ public final class ExpertMixture {
     public func backward(_ gradientOutput: Tensor, addingInto expertGradients: [Tensor]) -> Tensor {
         guard let gates else { preconditionFailure("ExpertMixture.backward before forward") }
         gateGradient.resize(rows: gates.rows)
-        let width = expertWidth, gateColumns = gates.cols
+        let width = expertWidth, gateColumns = gates.cols, weights = gates.data, gateTarget = gateGradient.data
+        let upstreamAll = gradientOutput.data
+        let groups = zip(sources, expertGradients).map { (values: $0.data, gradient: $1.data, columns: $0.cols) }
         for row in 0..<gates.rows {
-            let upstream = gradientOutput.data + row * width
+            let upstream = upstreamAll + row * width
             var gateIndex = 0
-            for (source, gradient) in zip(sources, expertGradients) {
-                for expert in 0..<(source.cols / width) {
-                    let weight = gates.data[row * gateColumns + gateIndex]
-                    let offset = row * source.cols + expert * width
-                    let values = source.data + offset, target = gradient.data + offset
+            for group in groups {
+                for expert in 0..<(group.columns / width) {
+                    let weight = weights[row * gateColumns + gateIndex]
+                    let offset = row * group.columns + expert * width
+                    let values = group.values + offset, target = group.gradient + offset
                     var dot: Float = 0
                     for column in 0..<width {
                         target[column] += weight * upstream[column]
                         dot += values[column] * upstream[column]
                     }
-                    gateGradient.data[row * gateColumns + gateIndex] = dot
+                    gateTarget[row * gateColumns + gateIndex] = dot
                     gateIndex += 1
                 }
             }
