@@ -8,7 +8,7 @@ struct JSONLinesFile {
     var select: [String] = []
 
     func read(_ url: URL) throws -> (table: Table, rejected: [RejectedRow]) {
-        let text = try DelimitedFile.contents(of: url)
+        let text = String(decoding: try DelimitedFile.contents(of: url), as: UTF8.self)
         var objects: [[String: Any]] = []
         var rejected: [RejectedRow] = []
         var names: [String] = []
