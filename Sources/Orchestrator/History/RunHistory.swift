@@ -24,10 +24,17 @@ public final class RunHistory: @unchecked Sendable {
         try Self.migrator.migrate(database, upTo: version)
     }
 
-    /// Several mtrec processes share one state folder: wait for each other's writes.
+    /// Several mtrec processes share one state folder: wait for each other's
+    /// writes. Write-ahead logging with synchronous=NORMAL keeps a record
+    /// consistent after a crash while syncing once per checkpoint rather than
+    /// on every commit, which keeps an all-cached rerun fast.
     static var configuration: Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         return configuration
     }
 
