@@ -7,6 +7,9 @@ enum Console {
     /// CI mode: no colour even on a terminal. Set once, before any output.
     nonisolated(unsafe) static var plain = false
 
+    /// Progress lines are redrawn in place only on a terminal outside CI mode.
+    static var showsProgress: Bool { isTerminal && !plain }
+
     static func print(_ diagnostics: [Diagnostic]) {
         for diagnostic in diagnostics { error(diagnostic.description) }
     }

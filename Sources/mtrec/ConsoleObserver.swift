@@ -16,6 +16,16 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
     }
 
     func stageOutput(_ name: String, line: String) {
+        if line.hasPrefix(StageProgress.marker) {
+            // Transient: redrawn in place on a terminal, left out elsewhere.
+            guard Console.showsProgress else { return }
+            lock.lock()
+            let text = "\(Console.paint("  \(name) |", "2")) \(line.dropFirst(StageProgress.marker.count))"
+            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))
+            transientShown = true
+            lock.unlock()
+            return
+        }
         say("\(Console.paint("  \(name) |", "2")) \(line)")
     }
 
@@ -38,8 +48,14 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
         }
     }
 
+    private var transientShown = false
+
     private func say(_ text: String) {
         lock.lock()
+        if transientShown {
+            FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+            transientShown = false
+        }
         if timestamps {
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
             Console.line(text.split(separator: "\n", omittingEmptySubsequences: false).map { "[\(stamp)] \($0)" }.joined(separator: "\n"))

@@ -34,6 +34,7 @@ struct PipelineOptions: ParsableArguments {
     }
 
     func runner() -> PipelineRunner {
-        PipelineRunner(stateFolder: stateFolder, executor: ProcessExecutor(builtinLauncher: Console.executablePath))
+        PipelineRunner(stateFolder: stateFolder,
+                       executor: ProcessExecutor(builtinLauncher: Console.executablePath, showsProgress: Console.showsProgress))
     }
 }

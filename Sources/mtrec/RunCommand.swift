@@ -41,6 +41,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let ciMode = ci || ProcessInfo.processInfo.environment["CI"] == "true"
+        if ciMode { Console.plain = true }
         let pipeline = try pipelineOptions.load()
         let runner = pipelineOptions.runner()
         let selection = Selection(only: only, from: from, until: until, force: force)
@@ -50,8 +52,6 @@ struct RunCommand: ParsableCommand {
             return
         }
 
-        let ciMode = ci || ProcessInfo.processInfo.environment["CI"] == "true"
-        if ciMode { Console.plain = true }
         let history = try RunHistory(stateFolder: pipelineOptions.stateFolder)
         let cancellation = Cancellation()
         let interrupts = InterruptHandler { cancellation.cancel() }

@@ -6,9 +6,12 @@ import Foundation
 public struct ProcessExecutor: StageExecutor {
     /// The mtrec binary that runs built-in stages; nil when none are available.
     public var builtinLauncher: String?
+    /// Whether stages may send transient progress lines (see `StageProgress`).
+    public var showsProgress: Bool
 
-    public init(builtinLauncher: String?) {
+    public init(builtinLauncher: String?, showsProgress: Bool = false) {
         self.builtinLauncher = builtinLauncher
+        self.showsProgress = showsProgress
     }
 
     public func execute(_ job: StageJob, cancellation: Cancellation,
@@ -33,6 +36,7 @@ public struct ProcessExecutor: StageExecutor {
         environment["MTREC_PIPELINE"] = job.pipeline
         environment["MTREC_STAGE"] = job.stage
         if let folder = job.checkpointFolder { environment["MTREC_CHECKPOINT_DIR"] = folder }
+        if showsProgress { environment[StageProgress.environmentVariable] = "1" }
         for (name, value) in job.params { environment["MTREC_PARAM_\(Self.variableName(name))"] = value }
         for (name, path) in job.inputs { environment["MTREC_INPUT_\(Self.variableName(name))"] = path }
         for (name, path) in job.outputs { environment["MTREC_OUTPUT_\(Self.variableName(name))"] = path }
@@ -42,4 +46,16 @@ public struct ProcessExecutor: StageExecutor {
     static func variableName(_ name: String) -> String {
         name.uppercased().replacingOccurrences(of: "-", with: "_")
     }
+}
+
+/// Transient progress from a running stage: when mtrec shows a terminal it
+/// sets MTREC_PROGRESS=1, and a stage may then print lines starting with
+/// "@progress " (a batch counter, an ETA), which the console redraws in place
+/// instead of scrolling.
+public enum StageProgress {
+    public static let environmentVariable = "MTREC_PROGRESS"
+    public static let marker = "@progress "
+
+    /// Whether this (stage) process was asked for progress lines.
+    public static var isRequested: Bool { ProcessInfo.processInfo.environment[environmentVariable] == "1" }
 }

@@ -123,24 +123,23 @@ struct Checkpoint {
     }
 }
 
-/// Progress while training: a line redrawn in place on a terminal, plain
-/// lines (one per epoch) otherwise.
+/// Progress while training: one plain line per epoch, and, when mtrec shows
+/// a terminal, transient batch lines (epoch, batch, loss per task, samples/s, ETA).
 final class ProgressLine: @unchecked Sendable {
     let tasks: [String]
-    let isTerminal = isatty(STDOUT_FILENO) == 1
-    private var started = Date()
+    let transient = StageProgress.isRequested
 
     init(tasks: [String]) {
         self.tasks = tasks
     }
 
     func show(_ progress: BatchProgress) {
-        guard isTerminal, progress.batch % 20 == 0 || progress.batch == progress.batches else { return }
+        guard transient, progress.batch % 20 == 0 || progress.batch == progress.batches else { return }
         let losses = zip(tasks, progress.taskLosses).map { "\($0) \(String(format: "%.4f", $1))" }.joined(separator: "  ")
         let remaining = Double(progress.batches - progress.batch) * Double(progress.batch) / max(progress.samplesPerSecond, 1)
-        FileHandle.standardOutput.write(Data(String(format: "\r\u{1B}[Kepoch %d  batch %d/%d  %@  %.0f samples/s  ETA %.0fs",
-                                                    progress.epoch, progress.batch, progress.batches, losses,
-                                                    progress.samplesPerSecond, remaining).utf8))
+        let line = String(format: "epoch %d  batch %d/%d  %@  %.0f samples/s  ETA %.0fs", progress.epoch, progress.batch,
+                          progress.batches, losses, progress.samplesPerSecond, remaining)
+        FileHandle.standardOutput.write(Data((StageProgress.marker + line + "\n").utf8))
     }
 
     func finish(_ record: EpochRecord) {
@@ -150,6 +149,6 @@ final class ProgressLine: @unchecked Sendable {
             let metrics = ["auc", "rmse"].compactMap { name in evaluation.value(name).map { "\(name) \(String(format: "%.4f", $0))" } }
             if !metrics.isEmpty { line += "; valid \(evaluation.task) " + metrics.joined(separator: " ") }
         }
-        FileHandle.standardOutput.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
