@@ -21,8 +21,7 @@ public final class ReLU: Layer {
 
     public func backward(_ gradientOutput: Tensor) -> Tensor {
         gradientInput.resize(rows: gradientOutput.rows)
-        let values = output.data, upstream = gradientOutput.data, target = gradientInput.data
-        for index in 0..<gradientOutput.count { target[index] = values[index] > 0 ? upstream[index] : 0 }
+        VectorKernels.passWherePositive(gradientOutput.data, where: output.data, into: gradientInput.data, count: gradientOutput.count)
         return gradientInput
     }
 }

@@ -40,12 +40,11 @@ public final class Dense: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         self.input = input
         output.resize(rows: input.rows)
-        BLAS.gemm(input, weight.value, into: output)
+        // Start each row at the bias and let sgemm add x W (beta = 1): one pass
+        // over the output instead of sgemm zeroing it and a second pass adding the bias.
         let columns = output.cols, biases = bias.value.data, values = output.data
-        for row in 0..<output.rows {
-            let target = values + row * columns
-            for column in 0..<columns { target[column] += biases[column] }
-        }
+        for row in 0..<output.rows { (values + row * columns).update(from: biases, count: columns) }
+        BLAS.gemm(input, weight.value, into: output, beta: 1)
         return output
     }
 

@@ -28,7 +28,7 @@ public final class ExpertMixture {
                 for expert in 0..<(group.columns / width) {
                     let weight = weights[row * gateColumns + gateIndex]
                     let values = group.data + row * group.columns + expert * width
-                    for column in 0..<width { target[column] += weight * values[column] }
+                    VectorKernels.addScaled(values, weight, into: target, count: width)
                     gateIndex += 1
                 }
             }
@@ -52,12 +52,8 @@ public final class ExpertMixture {
                     let weight = weights[row * gateColumns + gateIndex]
                     let offset = row * group.columns + expert * width
                     let values = group.values + offset, target = group.gradient + offset
-                    var dot: Float = 0
-                    for column in 0..<width {
-                        target[column] += weight * upstream[column]
-                        dot += values[column] * upstream[column]
-                    }
-                    gateTarget[row * gateColumns + gateIndex] = dot
+                    VectorKernels.addScaled(upstream, weight, into: target, count: width)
+                    gateTarget[row * gateColumns + gateIndex] = VectorKernels.dot(values, upstream, count: width)
                     gateIndex += 1
                 }
             }
