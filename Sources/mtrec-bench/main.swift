@@ -56,12 +56,16 @@ struct Bench: ParsableCommand {
             predictSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
         }
         let evaluation = Evaluator.evaluate(predictions, tasks: architecture.tasks, on: testData)
+        // A dense weight matrix costs one multiply-add per weight per sample forward and
+        // two backward (input and weight gradients): 6 FLOPs per weight per trained sample.
+        let weights = network.parameters.filter { $0.name.hasSuffix(".weight") && !$0.isSparse }.reduce(0) { $0 + $1.value.count }
         let report = Report(
             model: kind.rawValue, train_rows: trainData.count, test_rows: testData.count, epochs: epochs, batch: batch,
             threads: threads, load_seconds: loadSeconds, first_epoch_samples_per_s: records[0].samplesPerSecond,
             train_samples_per_s: trainRate, predict_samples_per_s: Double(testData.count) / predictSeconds.sorted()[1],
             auc: evaluation[0].auc, logloss: evaluation[0].logLoss, mse: evaluation[1].mse, rmse: evaluation[1].rmse,
-            mae: evaluation[1].mae, bayes_auc: bayesAUC, epoch_seconds: records.map(\.seconds))
+            mae: evaluation[1].mae, bayes_auc: bayesAUC, train_gflops: 6 * Double(weights) * trainRate / 1e9,
+            epoch_seconds: records.map(\.seconds))
         try report.print(json: json)
     }
 
@@ -132,6 +136,8 @@ struct Report: Encodable {
     var mae: Double?
     /// Generated data only: AUC of the true click probabilities.
     var bayes_auc: Double?
+    /// Matrix-product work done per second while training (6 FLOPs per dense weight per sample).
+    var train_gflops: Double
     var epoch_seconds: [Double]
 
     func print(json: Bool) throws {
@@ -144,7 +150,7 @@ struct Report: Encodable {
         func format(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "undefined" }
         Swift.print("""
             model \(model): \(train_rows) train rows, \(test_rows) test rows, \(epochs) epochs, batch \(batch), \(threads) threads
-            train samples/s (epochs 2..): \(Int(train_samples_per_s))   first epoch: \(Int(first_epoch_samples_per_s))
+            train samples/s (epochs 2..): \(Int(train_samples_per_s))   first epoch: \(Int(first_epoch_samples_per_s))   (\(String(format: "%.1f", train_gflops)) GFLOP/s in matrix products)
             predict samples/s: \(Int(predict_samples_per_s))
             click AUC \(format(auc))   LogLoss \(format(logloss))
             conversion MSE \(format(mse))   RMSE \(format(rmse))   MAE \(format(mae))
