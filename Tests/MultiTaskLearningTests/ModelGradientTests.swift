@@ -94,3 +94,33 @@ struct ModelGradientTests {
         #expect(model.gateWeights == [[0, 0], [0, 0], [0, 0]])
     }
 }
+
+@Suite("Models on numeric features only")
+struct NumericOnlyModelTests {
+    /// With no embeddings, the layers reading the input skip its gradient;
+    /// every parameter gradient must still match finite differences.
+    @Test(arguments: ModelKind.allCases)
+    func parameterGradientsWithoutEmbeddings(kind: ModelKind) {
+        var architecture = ModelGradientTests().architecture(kind)
+        architecture.features = FeatureSchema(numericNames: ["a", "b", "c", "d"])
+        let model = ModelFactory.make(architecture)
+        let loss = JointLoss(ModelGradientTests().lossSpecification(kind, weighting: .fixed))
+        let batch = Batch(rows: 6, numericCount: 4, categoricalCount: 0, taskCount: architecture.tasks.count)
+        var random = RandomSource(seed: 5)
+        GradientCheck.fill(batch.numeric, random: &random)
+        for task in 0..<architecture.tasks.count {
+            for row in 0..<6 { batch.labels[task].data[row] = random.uniform() < 0.5 ? 1 : 0 }
+        }
+        model.zeroGradients()
+        _ = loss.evaluate(model.forward(batch, training: true), batch: batch)
+        model.backward(loss.outputGradients)
+        _ = loss.regularization(model.parameters, addGradient: true)
+        func objective() -> Double {
+            loss.evaluate(model.forward(batch, training: true), batch: batch).weighted + loss.regularization(model.parameters, addGradient: false)
+        }
+        for parameter in model.parameters {
+            GradientCheck.compare(name: "\(kind.rawValue) \(parameter.name)", values: parameter.value.data, analytic: parameter.gradient.data,
+                                  indices: Array(0..<parameter.value.count), samples: 6, objective: objective)
+        }
+    }
+}

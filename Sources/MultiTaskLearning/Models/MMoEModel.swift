@@ -25,6 +25,8 @@ public final class MMoEModel: MultiTaskModel {
         }
         inputGradient = Tensor(rows: 0, cols: inputs)
         statistics = GateStatistics(tasks: architecture.tasks.count, experts: count)
+        let fixed = architecture.features.categorical.isEmpty
+        ([experts.network] + gates).forEach { $0.readsFixedInput(fixed) }
     }
 
     public var parameters: [Parameter] {

@@ -55,3 +55,12 @@ enum Perceptron {
 
     static func outputWidth(inputs: Int, hidden: [Int]) -> Int { hidden.last ?? inputs }
 }
+
+extension Sequential {
+    /// For networks that read the encoded input: with no embeddings to learn,
+    /// nothing needs the gradient with respect to that input, so the first
+    /// Dense layer skips that matrix product.
+    func readsFixedInput(_ fixed: Bool) {
+        (layers.first as? Dense)?.computesInputGradient = !fixed
+    }
+}

@@ -64,6 +64,9 @@ public final class PLEModel: MultiTaskModel {
         }
         inputGradient = Tensor(rows: 0, cols: inputs)
         statistics = GateStatistics(tasks: architecture.tasks.count, experts: architecture.taskExperts + architecture.experts)
+        let first = levels[0], fixed = architecture.features.categorical.isEmpty
+        (first.taskExperts.map(\.network) + [first.sharedExperts.network] + first.taskGates + (first.sharedGate.map { [$0] } ?? []))
+            .forEach { $0.readsFixedInput(fixed) }
     }
 
     public var parameters: [Parameter] { encoder.parameters + levels.flatMap(\.parameters) + towers.flatMap(\.parameters) }

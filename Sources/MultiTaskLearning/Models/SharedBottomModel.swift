@@ -19,6 +19,8 @@ public final class SharedBottomModel: MultiTaskModel {
                             architecture: architecture, isShared: false, random: &random)
         }
         bottomGradient = Tensor(rows: 0, cols: width)
+        let fixed = architecture.features.categorical.isEmpty
+        if architecture.bottomUnits.isEmpty { towers.forEach { $0.readsFixedInput(fixed) } } else { bottom.readsFixedInput(fixed) }
     }
 
     public var parameters: [Parameter] { encoder.parameters + bottom.parameters + towers.flatMap(\.parameters) }
@@ -56,6 +58,7 @@ public final class SingleTaskModel: MultiTaskModel {
         }
         self.encoders = encoders
         self.networks = networks
+        networks.forEach { $0.readsFixedInput(architecture.features.categorical.isEmpty) }
     }
 
     public var parameters: [Parameter] { zip(encoders, networks).flatMap { $0.parameters + $1.parameters } }
