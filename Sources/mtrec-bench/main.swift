@@ -25,6 +25,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Rows to generate for training when no files are given (the test set gets a quarter).")
     var rows = 200_000
     @Option var seed: UInt64 = 1234
+    @Option(help: "dense (64 numeric features, the peers' data) or categorical (8 categorical features with 100 to 100,000 ids, embeddings of 16, and 16 numeric).")
+    var workload = "dense"
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -34,10 +36,12 @@ struct Bench: ParsableCommand {
         }
         BLAS.setThreads(threads)
         let loadStart = Date()
-        let (trainData, testData, bayesAUC) = try loadData()
+        guard ["dense", "categorical"].contains(workload) else { throw ValidationError("--workload must be dense or categorical") }
+        let (trainData, testData, bayesAUC) = workload == "categorical" ? categoricalData() : try loadData()
         let loadSeconds = Date().timeIntervalSince(loadStart)
 
-        let architecture = Workload.architecture(kind, schema: trainData.schema, seed: seed)
+        var architecture = Workload.architecture(kind, schema: trainData.schema, seed: seed)
+        architecture.features = trainData.schema
         let network = ModelFactory.make(architecture)
         let trainer = Trainer(model: network, loss: JointLoss(Workload.loss),
                               options: TrainingOptions(epochs: epochs, batchSize: batch,
@@ -59,14 +63,23 @@ struct Bench: ParsableCommand {
         // A dense weight matrix costs one multiply-add per weight per sample forward and
         // two backward (input and weight gradients): 6 FLOPs per weight per trained sample.
         let weights = network.parameters.filter { $0.name.hasSuffix(".weight") && !$0.isSparse }.reduce(0) { $0 + $1.value.count }
+        let sparse = workload == "categorical" ? CategoricalWorkload.sparseUpdateCost(trainer: trainer, data: trainData, batchSize: batch) : nil
         let report = Report(
             model: kind.rawValue, train_rows: trainData.count, test_rows: testData.count, epochs: epochs, batch: batch,
             threads: threads, load_seconds: loadSeconds, first_epoch_samples_per_s: records[0].samplesPerSecond,
             train_samples_per_s: trainRate, predict_samples_per_s: Double(testData.count) / predictSeconds.sorted()[1],
             auc: evaluation[0].auc, logloss: evaluation[0].logLoss, mse: evaluation[1].mse, rmse: evaluation[1].rmse,
             mae: evaluation[1].mae, bayes_auc: bayesAUC, train_gflops: 6 * Double(weights) * trainRate / 1e9,
+            embedding_rows_touched_per_step: sparse?.rowsTouched, sparse_update_ms_per_step: sparse?.milliseconds,
+            dense_update_ms_per_step: sparse?.denseMilliseconds,
             epoch_seconds: records.map(\.seconds))
         try report.print(json: json)
+    }
+
+    /// One draw (the id effects are part of it), split into train and test.
+    func categoricalData() -> (Dataset, Dataset, Double?) {
+        let all = CategoricalWorkload.make(rows: rows + rows / 4, seed: seed)
+        return (all.subset(Array(0..<rows)), all.subset(Array(rows..<(rows + rows / 4))), nil)
     }
 
     /// The train and test sets; for generated data also the AUC of the true
@@ -138,6 +151,10 @@ struct Report: Encodable {
     var bayes_auc: Double?
     /// Matrix-product work done per second while training (6 FLOPs per dense weight per sample).
     var train_gflops: Double
+    /// Categorical workload: embedding rows one step updates, and the optimizer's time on them and on the dense weights.
+    var embedding_rows_touched_per_step: Int?
+    var sparse_update_ms_per_step: Double?
+    var dense_update_ms_per_step: Double?
     var epoch_seconds: [Double]
 
     func print(json: Bool) throws {
@@ -154,7 +171,11 @@ struct Report: Encodable {
             predict samples/s: \(Int(predict_samples_per_s))
             click AUC \(format(auc))   LogLoss \(format(logloss))
             conversion MSE \(format(mse))   RMSE \(format(rmse))   MAE \(format(mae))
-            """ + (bayes_auc.map { "\nbest possible click AUC on this generated data: \(format($0))" } ?? ""))
+            """ + (bayes_auc.map { "\nbest possible click AUC on this generated data: \(format($0))" } ?? "")
+              + (embedding_rows_touched_per_step.map { rows in
+                  String(format: "\nsparse embedding update: %d rows per step, %.3f ms (dense weights: %.3f ms)",
+                         rows, sparse_update_ms_per_step ?? 0, dense_update_ms_per_step ?? 0)
+              } ?? ""))
     }
 }
 
