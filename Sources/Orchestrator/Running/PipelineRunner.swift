@@ -14,10 +14,13 @@ public struct PipelineRunner {
 
     /// What a run would do, without running anything.
     public func plan(_ pipeline: ResolvedPipeline, selection: Selection = Selection()) throws -> RunPlan {
+        try plan(pipeline, selection: selection, records: StageRecords(stateFolder: stateFolder, pipeline: pipeline.name))
+    }
+
+    private func plan(_ pipeline: ResolvedPipeline, selection: Selection, records: StageRecords) throws -> RunPlan {
         let hasher = ContentHasher(cacheFile: stateFolder.appendingPathComponent("hash-cache.json"))
         defer { hasher.save() }
         let keys = try StageKeys(pipeline: pipeline, hasher: hasher)
-        let records = StageRecords(stateFolder: stateFolder, pipeline: pipeline.name)
         return try RunPlanner(pipeline: pipeline, keys: keys, store: store, records: records).plan(selection)
     }
 
@@ -30,10 +33,11 @@ public struct PipelineRunner {
         let activeRun = ActiveRunLock(stateFolder: stateFolder, exclusive: false)
         defer { withExtendedLifetime(activeRun) {} }
         (store as? LocalArtifactStore)?.removeAbandonedStaging()
-        let plan = try plan(pipeline, selection: selection)
+        // One records file, read once: the planner explains reruns, the scheduler updates it.
+        let records = StageRecords(stateFolder: stateFolder, pipeline: pipeline.name)
+        let plan = try plan(pipeline, selection: selection, records: records)
         let runId = Self.makeRunId(startedAt)
-        let scheduler = Scheduler(pipeline: pipeline, plan: plan, store: store, executor: executor,
-                                  records: StageRecords(stateFolder: stateFolder, pipeline: pipeline.name),
+        let scheduler = Scheduler(pipeline: pipeline, plan: plan, store: store, executor: executor, records: records,
                                   observer: observer, cancellation: cancellation, jobs: jobs,
                                   logsFolder: stateFolder.appendingPathComponent("logs").appendingPathComponent(runId),
                                   checkpointsFolder: stateFolder.appendingPathComponent("checkpoints"))

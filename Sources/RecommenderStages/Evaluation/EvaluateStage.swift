@@ -9,7 +9,7 @@ import Orchestrator
 struct EvaluateStage: BuiltinStage {
     let name = "evaluate"
 
-    struct RankingResult: Codable {
+    struct RankingResult {
         var k: Int
         var users: Int
         var ndcg: Double?
@@ -18,13 +18,14 @@ struct EvaluateStage: BuiltinStage {
         var mrr: Double?
     }
 
-    struct Importance: Codable {
+    struct Importance {
         var feature: String
         /// How much the task's metric got worse when the feature was shuffled.
         var drop: Double
     }
 
-    struct Report: Codable {
+    /// Written by `MetricsFile` as one object per task.
+    struct Report {
         var model: String
         var rows: Int
         var tasks: [TaskEvaluation]
