@@ -35,6 +35,12 @@ struct Bench: ParsableCommand {
             throw ValidationError("--model must be shared_bottom, mmoe, ple or single_task")
         }
         BLAS.setThreads(threads)
+        if ProcessInfo.processInfo.environment["PEAK"] != nil {
+            for (m, k, n) in [(1024, 1024, 1024), (2048, 2048, 2048), (4096, 64, 128), (4096, 128, 64), (256, 64, 512), (4096, 64, 512)] {
+                print(m, k, n, SgemmPeak.gflops(m: m, k: k, n: n))
+            }
+            return
+        }
         let loadStart = Date()
         guard ["dense", "categorical"].contains(workload) else { throw ValidationError("--workload must be dense or categorical") }
         let (trainData, testData, bayesAUC) = workload == "categorical" ? categoricalData() : try loadData()

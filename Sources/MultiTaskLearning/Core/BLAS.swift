@@ -23,4 +23,7 @@ public enum BLAS {
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }
+
+    /// OpenBLAS's thread count.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
 }

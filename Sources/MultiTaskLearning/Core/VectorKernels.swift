@@ -18,6 +18,22 @@ enum VectorKernels {
         }
     }
 
+    /// target = scale * source
+    @inline(__always)
+    static func scale(_ source: UnsafePointer<Float>, _ scale: Float, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var index = 0
+        let factor = SIMD8<Float>(repeating: scale)
+        while index + 8 <= count {
+            let values = UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(target + index).storeBytes(of: factor * values, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < count {
+            target[index] = scale * source[index]
+            index += 1
+        }
+    }
+
     /// sum of a[i] * b[i], in eight partial sums.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {

@@ -18,7 +18,6 @@ public final class ExpertMixture {
         self.sources = sources
         self.gates = gates
         output.resize(rows: gates.rows)
-        output.zero()
         let width = expertWidth, gateColumns = gates.cols, weights = gates.data, mixed = output.data
         let groups = sources.map { (data: $0.data, columns: $0.cols) }
         for row in 0..<gates.rows {
@@ -28,7 +27,12 @@ public final class ExpertMixture {
                 for expert in 0..<(group.columns / width) {
                     let weight = weights[row * gateColumns + gateIndex]
                     let values = group.data + row * group.columns + expert * width
-                    VectorKernels.addScaled(values, weight, into: target, count: width)
+                    // The first expert writes the row, the others add to it: no zeroing pass.
+                    if gateIndex == 0 {
+                        VectorKernels.scale(values, weight, into: target, count: width)
+                    } else {
+                        VectorKernels.addScaled(values, weight, into: target, count: width)
+                    }
                     gateIndex += 1
                 }
             }
@@ -75,6 +79,13 @@ struct GateStatistics {
         if task == 0 { rows += gates.rows }
         for row in 0..<gates.rows {
             for expert in 0..<gates.cols { sums[task][expert] += Double(gates[row, expert]) }
+        }
+    }
+
+    mutating func add(_ other: GateStatistics) {
+        rows += other.rows
+        for task in sums.indices {
+            for expert in sums[task].indices { sums[task][expert] += other.sums[task][expert] }
         }
     }
 

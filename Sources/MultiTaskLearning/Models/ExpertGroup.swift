@@ -20,8 +20,11 @@ final class ExpertGroup {
 
     func forward(_ input: Tensor, training: Bool) -> Tensor {
         let output = network.forward(input, training: training)
-        gradient.resize(rows: output.rows)
-        gradient.zero()
+        // Mixtures add into the gradient during backward; inference needs none.
+        if training {
+            gradient.resize(rows: output.rows)
+            gradient.zero()
+        }
         return output
     }
 

@@ -9,7 +9,7 @@ public final class MMoEModel: MultiTaskModel {
     let mixtures: [ExpertMixture]
     let towers: [Sequential]
     private let inputGradient: Tensor
-    private var statistics: GateStatistics
+    private(set) var statistics: GateStatistics
 
     public init(_ architecture: ModelArchitecture) {
         self.architecture = architecture
@@ -58,4 +58,7 @@ public final class MMoEModel: MultiTaskModel {
 
     public var gateWeights: [[Float]]? { statistics.averages }
     public func resetGateStatistics() { statistics.reset() }
+    public func addGateStatistics(from other: any MultiTaskModel) {
+        if let other = other as? MMoEModel { statistics.add(other.statistics) }
+    }
 }

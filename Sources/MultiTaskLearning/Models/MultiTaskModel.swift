@@ -10,11 +10,22 @@ public protocol MultiTaskModel: AnyObject {
     /// reset; nil for models without gates.
     var gateWeights: [[Float]]? { get }
     func resetGateStatistics()
+    /// Adds the gate statistics `other` (a copy of this model) gathered.
+    func addGateStatistics(from other: any MultiTaskModel)
 }
 
 extension MultiTaskModel {
     public var gateWeights: [[Float]]? { nil }
     public func resetGateStatistics() {}
+    public func addGateStatistics(from other: any MultiTaskModel) {}
+
+    /// A second model with the same architecture and weights, whose layers
+    /// keep their own buffers: it can run forward on another thread.
+    public func inferenceReplica() -> any MultiTaskModel {
+        let replica = ModelFactory.make(architecture)
+        for (copy, original) in zip(replica.parameters, parameters) { copy.value.copy(from: original.value) }
+        return replica
+    }
 
     public func zeroGradients() {
         for parameter in parameters { parameter.zeroGradient() }

@@ -45,7 +45,7 @@ public final class PLEModel: MultiTaskModel {
     let levels: [Level]
     let towers: [Sequential]
     private let inputGradient: Tensor
-    private var statistics: GateStatistics
+    private(set) var statistics: GateStatistics
 
     public init(_ architecture: ModelArchitecture) {
         precondition(architecture.levels >= 1, "PLE needs at least one level")
@@ -128,4 +128,7 @@ public final class PLEModel: MultiTaskModel {
     /// Each task's gate weights on the last level: its own experts first, then the shared ones.
     public var gateWeights: [[Float]]? { statistics.averages }
     public func resetGateStatistics() { statistics.reset() }
+    public func addGateStatistics(from other: any MultiTaskModel) {
+        if let other = other as? PLEModel { statistics.add(other.statistics) }
+    }
 }

@@ -31,7 +31,7 @@ public struct Dataset: Sendable {
     }
 
     /// Copies `rows` into `batch`, resizing it to their number.
-    public func fill(_ batch: Batch, rows: ArraySlice<Int>) {
+    public func fill<Rows: Collection<Int>>(_ batch: Batch, rows: Rows) {
         batch.resize(rows: rows.count)
         let numericCount = schema.numericCount, categoricalCount = schema.categorical.count
         numeric.withUnsafeBufferPointer { source in

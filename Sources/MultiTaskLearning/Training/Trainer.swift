@@ -211,7 +211,7 @@ public final class Trainer {
         var start = 0
         while start < data.count {
             let end = min(start + 4096, data.count)
-            data.fill(batch, rows: Array(start..<end)[...])
+            data.fill(batch, rows: start..<end)
             total += loss.evaluate(model.forward(batch, training: false), batch: batch).weighted * Double(end - start)
             rows += end - start
             start = end
