@@ -57,12 +57,13 @@ let package = Package(
             name: "mtrec-bench",
             dependencies: [
                 "MultiTaskLearning",
+                "RecommenderStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "OrchestratorTests",
-            dependencies: ["Orchestrator", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Orchestrator", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "MultiTaskLearningTests",

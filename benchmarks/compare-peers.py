@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Runs mtrec-bench and the peer baselines (../shared/peers) one after the
-other on the same generated data and prints the ratios.
+"""Runs `mtrec-bench --suite` and, when they are installed, the peer baselines
+(../shared/peers: PyTorch for training and prediction, pandas.read_csv for CSV
+ingestion) one after the other on the same data, and prints every figure with
+its ratio to the peer.
 
 Usage: benchmarks/compare-peers.py [--models shared_bottom mmoe] [--repeats 1]
+                                   [--scaling-rows 200000 1000000 4000000]
   PEERS_PYTHON  the peers' virtualenv python (default ~/peers-venv/bin/python);
                 without it only mtrec runs.
   PEERS_DIR     the peer scripts (default ../shared/peers beside the repository)
@@ -21,28 +24,30 @@ root = os.path.dirname(here)
 parser = argparse.ArgumentParser()
 parser.add_argument("--models", nargs="+", default=["shared_bottom", "mmoe"])
 parser.add_argument("--repeats", type=int, default=1)
+parser.add_argument("--scaling-rows", nargs="+", default=["200000", "1000000", "4000000"])
 args = parser.parse_args()
 
 python = os.path.expanduser(os.environ.get("PEERS_PYTHON", "~/peers-venv/bin/python"))
 peers = os.environ.get("PEERS_DIR", os.path.join(root, "..", "shared", "peers"))
 data = os.path.expanduser(os.environ.get("PEERS_DATA", "~/peers-data"))
-have_peer = os.path.exists(python) and os.path.exists(os.path.join(peers, "torch_mtl.py"))
+have_torch = os.path.exists(python) and os.path.exists(os.path.join(peers, "torch_mtl.py"))
 
-subprocess.run(["swift", "build", "-c", "release", "--product", "mtrec-bench"], cwd=root, check=True,
-               stdout=subprocess.DEVNULL)
+# The same flags as the Makefile's release builds.
+for product in ["mtrec", "mtrec-bench"]:
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL)
 train, test = os.path.join(data, "synth_train.csv"), os.path.join(data, "synth_test.csv")
 if not os.path.exists(train):
     if not os.path.exists(python):
         sys.exit(f"no data in {data} and no peer python to generate it; see ../shared/peers/README.md")
     subprocess.run([python, os.path.join(peers, "gen_data.py"), "--out", data], check=True, stdout=subprocess.DEVNULL)
 
-
-def mtrec(model):
-    out = subprocess.run([os.path.join(root, ".build", "release", "mtrec-bench"), "--model", model, "--train", train,
-                          "--test", test, "--json"], check=True, capture_output=True, text=True).stdout
-    report = json.loads(out)
-    return {"train": report["train_samples_per_s"], "predict": report["predict_samples_per_s"],
-            "auc": report["auc"], "mse": report["mse"]}
+bench = os.path.join(root, ".build", "release", "mtrec-bench")
+suite = json.loads(subprocess.run(
+    [bench, "--suite", "--json", "--train", train, "--test", test, "--csv", train,
+     "--pipeline", os.path.join(root, "pipelines", "quickstart.yaml"), "--scaling-rows", *args.scaling_rows],
+    cwd=root, check=True, capture_output=True, text=True).stdout)
+ours = {report["model"]: report for report in suite["dense"]}
 
 
 def torch(model):
@@ -52,16 +57,59 @@ def torch(model):
     return {"train": row("train_steady_per_s"), "predict": row("predict_per_s"), "auc": row("auc"), "mse": row("mse")}
 
 
-print("| model | framework | train samples/s | predict samples/s | click AUC | conversion MSE |")
-print("|---|---|---|---|---|---|")
+def pandas_megabytes_per_s(path):
+    """pandas.read_csv on the same file: one read to warm the page cache, then the median of three."""
+    script = ("import pandas, statistics, sys, time\n"
+              "pandas.read_csv(sys.argv[1])\n"
+              "times = []\n"
+              "for _ in range(3):\n"
+              "    start = time.perf_counter(); pandas.read_csv(sys.argv[1]); times.append(time.perf_counter() - start)\n"
+              "print(statistics.median(times))\n")
+    result = subprocess.run([python, "-c", script, path], capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    return os.path.getsize(path) / 1e6 / float(result.stdout.strip())
+
+
+print(f"threads {suite['threads']}, OPENBLAS_CORETYPE {suite['openblas_coretype'] or '(unset)'}, "
+      f"sgemm floor {suite['sgemm_gflops']:.1f} GFLOP/s\n")
+print("| model | framework | train samples/s | predict samples/s | click AUC | conversion MSE | train GFLOP/s (share of sgemm) |")
+print("|---|---|---|---|---|---|---|")
 for model in args.models:
-    ours = mtrec(model)
-    print(f"| {model} | mtrec | {ours['train']:,.0f} | {ours['predict']:,.0f} | {ours['auc']:.4f} | {ours['mse']:.4f} |")
-    if not have_peer:
+    mine = ours[model]
+    share = suite["train_share_of_sgemm"][model]
+    print(f"| {model} | mtrec | {mine['train_samples_per_s']:,.0f} | {mine['predict_samples_per_s']:,.0f} | {mine['auc']:.4f} "
+          f"| {mine['mse']:.4f} | {mine['train_gflops']:.1f} ({100 * share:.0f}%) |")
+    if not have_torch:
         continue
     theirs = torch(model)
-    print(f"| {model} | PyTorch | {theirs['train']:,.0f} | {theirs['predict']:,.0f} | {theirs['auc']:.4f} | {theirs['mse']:.4f} |")
-    print(f"| {model} | ratio mtrec/PyTorch | {ours['train'] / theirs['train']:.2f}x | {ours['predict'] / theirs['predict']:.2f}x "
-          f"| {ours['auc'] - theirs['auc']:+.4f} | {100 * (ours['mse'] / theirs['mse'] - 1):+.1f}% |")
-if not have_peer:
-    print(f"(no peer run: {python} or {peers}/torch_mtl.py not found)")
+    print(f"| {model} | PyTorch | {theirs['train']:,.0f} | {theirs['predict']:,.0f} | {theirs['auc']:.4f} | {theirs['mse']:.4f} | |")
+    print(f"| {model} | ratio mtrec/PyTorch | {mine['train_samples_per_s'] / theirs['train']:.2f}x "
+          f"| {mine['predict_samples_per_s'] / theirs['predict']:.2f}x | {mine['auc'] - theirs['auc']:+.4f} "
+          f"| {100 * (mine['mse'] / theirs['mse'] - 1):+.1f}% | |")
+if not have_torch:
+    print(f"(no PyTorch run: {python} or {peers}/torch_mtl.py not found)")
+
+cat = suite["categorical"]
+print(f"\ncategorical MMoE (8 categorical features, 100 to 100,000 ids, 16 numeric): {cat['train_samples_per_s']:,.0f} train "
+      f"samples/s, {cat['predict_samples_per_s']:,.0f} predict samples/s, click AUC {cat['auc']:.4f}; "
+      f"{cat['embedding_rows_touched_per_step']} embedding rows per step updated in {cat['sparse_update_ms_per_step']:.3f} ms "
+      f"(all dense weights: {cat['dense_update_ms_per_step']:.3f} ms)")
+
+print("\n| training rows | seconds per epoch | per million rows | peak resident MB |")
+print("|---|---|---|---|")
+for row in suite["rows_scaling"]:
+    print(f"| {row['rows']:,} | {row['seconds_per_epoch']:.2f} | {row['seconds_per_epoch'] / row['rows'] * 1e6:.2f} "
+          f"| {row['peak_resident_mb']:.0f} |")
+
+csv = suite["csv"]
+theirs = pandas_megabytes_per_s(csv["file"]) if os.path.exists(python) else None
+line = f"\nCSV ingestion of {csv['file']} ({csv['megabytes']:.1f} MB): mtrec {csv['megabytes_per_s']:.1f} MB/s"
+if theirs:
+    line += f", pandas.read_csv {theirs:.1f} MB/s, ratio {csv['megabytes_per_s'] / theirs:.2f}x"
+print(line)
+
+noop = suite.get("noop_rerun")
+if noop:
+    print(f"no-op rerun of {noop['pipeline']}: median {noop['median_ms']:.1f} ms, min {noop['min_ms']:.1f} ms over "
+          f"{noop['runs']} runs (target 30 ms; DVC 0.66 s and Snakemake 1.08 s on an 8-stage pipeline per the peers' README)")

@@ -30,19 +30,33 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Flag(help: "Measure every figure (sgemm floor, both dense models, the categorical model, rows scaling, CSV ingestion, no-op rerun) and print them together.")
+    var suite = false
+    @Option(parsing: .upToNextOption, help: "Suite: training rows for the scaling figure, each trained in its own process.")
+    var scalingRows: [Int] = [200_000, 1_000_000, 4_000_000]
+    @Option(help: "Suite: the CSV to ingest (default: --train, else generated data written to a temporary file).")
+    var csv: String?
+    @Option(help: "Suite: the pipeline whose all-cached rerun is timed.")
+    var pipeline = "pipelines/quickstart.yaml"
+    @Option(help: "Suite: how many all-cached reruns to time.")
+    var noopRepeats = 30
+
     func run() throws {
         guard let kind = ModelKind(rawValue: model), kind != .esmm else {
             throw ValidationError("--model must be shared_bottom, mmoe, ple or single_task")
         }
+        guard ["dense", "categorical"].contains(workload) else { throw ValidationError("--workload must be dense or categorical") }
         BLAS.setThreads(threads)
-        if ProcessInfo.processInfo.environment["PEAK"] != nil {
-            for (m, k, n) in [(1024, 1024, 1024), (2048, 2048, 2048), (4096, 64, 128), (4096, 128, 64), (256, 64, 512), (4096, 64, 512)] {
-                print(m, k, n, SgemmPeak.gflops(m: m, k: k, n: n))
-            }
+        if suite {
+            try Suite(bench: self).run()
             return
         }
+        try measure(kind, workload: workload).print(json: json)
+    }
+
+    /// Trains and scores one model on one workload.
+    func measure(_ kind: ModelKind, workload: String) throws -> Report {
         let loadStart = Date()
-        guard ["dense", "categorical"].contains(workload) else { throw ValidationError("--workload must be dense or categorical") }
         let (trainData, testData, bayesAUC) = workload == "categorical" ? categoricalData() : try loadData()
         let loadSeconds = Date().timeIntervalSince(loadStart)
 
@@ -57,6 +71,7 @@ struct Bench: ParsableCommand {
         let steady = records.count > 1 ? Array(records.dropFirst()) : records
         let trainRate = Double(trainData.count * steady.count) / steady.reduce(0) { $0 + $1.seconds }
 
+        // As the peers do: one warm-up pass, then the median of three.
         _ = Predictor.predict(network, on: testData)
         var predictSeconds: [Double] = []
         var predictions: [[Float]] = []
@@ -70,16 +85,15 @@ struct Bench: ParsableCommand {
         // two backward (input and weight gradients): 6 FLOPs per weight per trained sample.
         let weights = network.parameters.filter { $0.name.hasSuffix(".weight") && !$0.isSparse }.reduce(0) { $0 + $1.value.count }
         let sparse = workload == "categorical" ? CategoricalWorkload.sparseUpdateCost(trainer: trainer, data: trainData, batchSize: batch) : nil
-        let report = Report(
-            model: kind.rawValue, train_rows: trainData.count, test_rows: testData.count, epochs: epochs, batch: batch,
+        return Report(
+            model: kind.rawValue, workload: workload, train_rows: trainData.count, test_rows: testData.count, epochs: epochs, batch: batch,
             threads: threads, load_seconds: loadSeconds, first_epoch_samples_per_s: records[0].samplesPerSecond,
             train_samples_per_s: trainRate, predict_samples_per_s: Double(testData.count) / predictSeconds.sorted()[1],
             auc: evaluation[0].auc, logloss: evaluation[0].logLoss, mse: evaluation[1].mse, rmse: evaluation[1].rmse,
             mae: evaluation[1].mae, bayes_auc: bayesAUC, train_gflops: 6 * Double(weights) * trainRate / 1e9,
             embedding_rows_touched_per_step: sparse?.rowsTouched, sparse_update_ms_per_step: sparse?.milliseconds,
             dense_update_ms_per_step: sparse?.denseMilliseconds,
-            epoch_seconds: records.map(\.seconds))
-        try report.print(json: json)
+            epoch_seconds: records.map(\.seconds), peak_resident_mb: PeakMemory.residentMegabytes())
     }
 
     /// One draw (the id effects are part of it), split into train and test.
@@ -137,8 +151,9 @@ enum Workload {
     }
 }
 
-struct Report: Encodable {
+struct Report: Codable {
     var model: String
+    var workload: String
     var train_rows: Int
     var test_rows: Int
     var epochs: Int
@@ -162,6 +177,8 @@ struct Report: Encodable {
     var sparse_update_ms_per_step: Double?
     var dense_update_ms_per_step: Double?
     var epoch_seconds: [Double]
+    /// The process's peak resident memory (VmHWM) when the figures were taken.
+    var peak_resident_mb: Double?
 
     func print(json: Bool) throws {
         if json {
@@ -177,6 +194,7 @@ struct Report: Encodable {
             predict samples/s: \(Int(predict_samples_per_s))
             click AUC \(format(auc))   LogLoss \(format(logloss))
             conversion MSE \(format(mse))   RMSE \(format(rmse))   MAE \(format(mae))
+            seconds per epoch: \(epoch_seconds.map { String(format: "%.2f", $0) }.joined(separator: ", "))   peak resident memory: \(peak_resident_mb.map { String(format: "%.0f MB", $0) } ?? "unknown")
             """ + (bayes_auc.map { "\nbest possible click AUC on this generated data: \(format($0))" } ?? "")
               + (embedding_rows_touched_per_step.map { rows in
                   String(format: "\nsparse embedding update: %d rows per step, %.3f ms (dense weights: %.3f ms)",

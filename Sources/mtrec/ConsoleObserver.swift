@@ -7,11 +7,16 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
     /// CI mode: each line starts with an ISO 8601 UTC time.
     let timestamps: Bool
 
-    init(timestamps: Bool = false) {
+    /// Made in the background; a stage starts only once it listens.
+    let interrupts: InterruptHandler?
+
+    init(timestamps: Bool = false, interrupts: InterruptHandler? = nil) {
         self.timestamps = timestamps
+        self.interrupts = interrupts
     }
 
     func stageStarted(_ name: String, reason: RunReason) {
+        interrupts?.waitUntilInstalled()
         say("\(Console.paint("start ", "36")) \(name)  (\(reason))")
     }
 

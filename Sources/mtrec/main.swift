@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 
 // Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage, 3 a gate failed, 130 interrupted.
+Builtins.startParsingManifests(for: CommandLine.arguments)
 do {
     var command = try Mtrec.parseAsRoot()
     try command.run()

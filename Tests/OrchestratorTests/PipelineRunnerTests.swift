@@ -142,6 +142,31 @@ struct PipelineRunnerTests {
         #expect(try String(contentsOfFile: destination, encoding: .utf8) == "fine\n")
     }
 
+    @Test func aRerunLeavesAnUntouchedPublishedFileAloneAndRestoresAnEditedOne() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let destination = sandbox.path("out/result.txt")
+        let yaml = """
+            name: pub
+            stages:
+              a: {command: "echo fine > {outputs.o}", outputs: [o]}
+            publish:
+              \(destination): a.o
+            """
+        _ = try sandbox.run(yaml)
+        let first = try FileManager.default.attributesOfItem(atPath: destination)
+        let rerun = try sandbox.run(yaml)
+        #expect(rerun.published == [destination])
+        // Not copied again: the same inode with the same modification time.
+        let second = try FileManager.default.attributesOfItem(atPath: destination)
+        #expect(second[.systemFileNumber] as? Int == first[.systemFileNumber] as? Int)
+        #expect(second[.modificationDate] as? Date == first[.modificationDate] as? Date)
+
+        try "edited by hand\n".write(toFile: destination, atomically: false, encoding: .utf8)
+        _ = try sandbox.run(yaml)
+        #expect(try String(contentsOfFile: destination, encoding: .utf8) == "fine\n")
+    }
+
     @Test func cancellingStopsRunningStagesAndCachesNothingPartial() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }

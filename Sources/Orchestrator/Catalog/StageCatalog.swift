@@ -28,16 +28,15 @@ public struct StageCatalog: Sendable {
     /// Loads the built-in manifests, then the project's; a project manifest may
     /// not reuse a built-in name (that would silently change shipped behaviour).
     public static func load(embedded: [EmbeddedManifest], projectFolder: URL?, diagnostics: inout DiagnosticBag) -> StageCatalog {
-        var catalog = StageCatalog()
-        let parser = ManifestParser()
-        let builtinTexts = Set(embedded.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) })
-        for source in embedded {
-            if let manifest = parser.parse(source.text, file: "<built-in>/\(source.fileName)", origin: "built-in", diagnostics: &diagnostics) {
-                catalog.manifests[manifest.name] = manifest
-            }
-        }
+        load(builtins: ParsedBuiltins(embedded), projectFolder: projectFolder, diagnostics: &diagnostics)
+    }
+
+    static func load(builtins: ParsedBuiltins, projectFolder: URL?, diagnostics: inout DiagnosticBag) -> StageCatalog {
+        var catalog = StageCatalog(manifests: builtins.manifests)
+        diagnostics.append(contentsOf: builtins.diagnostics)
         guard let folder = projectFolder,
               let files = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return catalog }
+        let parser = ManifestParser()
         for fileName in files.sorted() where fileName.hasSuffix(".yaml") || fileName.hasSuffix(".yml") {
             let url = folder.appendingPathComponent(fileName)
             let file = PathDisplay.relative(url)
@@ -46,7 +45,7 @@ public struct StageCatalog: Sendable {
                 continue
             }
             // mtrec's own repository keeps the built-in manifests in stages/: the same text is the same stage.
-            if builtinTexts.contains(text.trimmingCharacters(in: .whitespacesAndNewlines)) { continue }
+            if builtins.trimmedTexts.contains(text.trimmingCharacters(in: .whitespacesAndNewlines)) { continue }
             guard let manifest = parser.parse(text, file: file, origin: file, diagnostics: &diagnostics) else { continue }
             if let existing = catalog.manifests[manifest.name] {
                 diagnostics.error("stage '\(manifest.name)' is already defined (\(existing.origin)); give this manifest another name",

@@ -49,12 +49,12 @@ public final class Scheduler: @unchecked Sendable {
                 let stage = pipeline.stage(planned.name)!
                 switch planned.action {
                 case .useCache:
-                    if let artifact = store.lookup(planned.key, outputs: stage.outputs) {
+                    if let artifact = planned.cached {
                         artifacts[planned.name] = artifact
                         records.remember(planned.recipe, for: planned.name)
                         states[planned.name] = .finished(outcome(stage, planned, .cached, reason: "cached", artifact: artifact))
                     } else {
-                        states[planned.name] = .pending  // removed since planning: build it again
+                        states[planned.name] = .pending  // a plan made without looking in the store: build it
                     }
                 case .skip:
                     states[planned.name] = .finished(outcome(stage, planned, .skipped, reason: planned.reason.description))

@@ -26,7 +26,10 @@ public struct Gate: Sendable, Equatable {
     public var comparison: Comparison
     public var threshold: Double
 
-    public var condition: String { "\(comparison.rawValue) \(ParamValue.format(threshold).replacingOccurrences(of: ".0$", with: "", options: .regularExpression))" }
+    public var condition: String {
+        let number = ParamValue.format(threshold)
+        return "\(comparison.rawValue) \(number.hasSuffix(".0") ? String(number.dropLast(2)) : number)"
+    }
 
     /// Parses `stage.metric[_vs_last]` and `OP NUMBER`; nil with a reason when malformed.
     public static func parse(name: String, condition: String) -> Result<Gate, GateSyntaxError> {

@@ -52,32 +52,36 @@ public struct RunDetail: Sendable {
 extension RunHistory {
     /// Stores a finished run in one transaction.
     public func record(_ detail: RunDetail, artifacts: [(key: String, bytes: Int64)]) throws {
+        // Cached statements: each INSERT is compiled once, however many rows it writes.
         try database.write { db in
             let run = detail.run
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO runs (id, pipeline, file, file_hash, git_commit, started_at, ended_at, status, params)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.id, run.pipeline, run.file, run.fileHash, run.gitCommit, run.startedAt.timeIntervalSince1970,
-                                 run.endedAt?.timeIntervalSince1970, run.status, Self.json(run.params)])
+                """).execute(arguments: [run.id, run.pipeline, run.file, run.fileHash, run.gitCommit, run.startedAt.timeIntervalSince1970,
+                                         run.endedAt?.timeIntervalSince1970, run.status, Self.json(run.params)])
+            let stageInsert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO stage_executions
+                (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs, upstream)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for stage in detail.stages {
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO stage_executions
-                    (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs, upstream)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [run.id, stage.stage, stage.key, stage.status, stage.reason, stage.seconds, stage.startOffset,
-                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs), Self.list(stage.upstream)])
+                try stageInsert.execute(arguments: [run.id, stage.stage, stage.key, stage.status, stage.reason, stage.seconds, stage.startOffset,
+                                                    stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs), Self.list(stage.upstream)])
             }
+            let metricInsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)")
             for metric in detail.metrics {
-                try db.execute(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)",
-                               arguments: [run.id, metric.stage, metric.name, metric.value])
+                try metricInsert.execute(arguments: [run.id, metric.stage, metric.name, metric.value])
             }
+            let gateInsert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO gates (run_id, gate, value, condition, passed, message) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             for gate in detail.gates {
-                try db.execute(sql: "INSERT OR REPLACE INTO gates (run_id, gate, value, condition, passed, message) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [run.id, gate.gate, gate.value, gate.condition, gate.passed, gate.message])
+                try gateInsert.execute(arguments: [run.id, gate.gate, gate.value, gate.condition, gate.passed, gate.message])
             }
+            let artifactInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO artifacts (key, bytes, created_at) VALUES (?, ?, ?)")
             for artifact in artifacts {
-                try db.execute(sql: "INSERT OR IGNORE INTO artifacts (key, bytes, created_at) VALUES (?, ?, ?)",
-                               arguments: [artifact.key, artifact.bytes, Date().timeIntervalSince1970])
+                try artifactInsert.execute(arguments: [artifact.key, artifact.bytes, Date().timeIntervalSince1970])
             }
         }
     }

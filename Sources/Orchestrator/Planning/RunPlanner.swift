@@ -16,6 +16,9 @@ public struct PlannedStage: Sendable {
     public var recipe: KeyRecipe
     public var action: Action
     public var reason: RunReason
+    /// The cached outputs found while planning (a run holds the state
+    /// folder's shared lock, so gc cannot remove them before they are used).
+    public var cached: StoredArtifact?
 }
 
 /// What a run will do and why, decided before anything runs (as DVC's
@@ -66,7 +69,7 @@ public struct RunPlanner {
         var planned: [String: PlannedStage] = [:]
         for stage in pipeline.stages {
             let key = keys.keys[stage.name]!, recipe = keys.recipes[stage.name]!
-            let cached = store.lookup(key, outputs: stage.outputs) != nil
+            let artifact = store.lookup(key, outputs: stage.outputs), cached = artifact != nil
             let (action, reason): (PlannedStage.Action, RunReason)
             if !selected.contains(stage.name) {
                 (action, reason) = (cached ? .useCache : .skip, cached ? .cached : .notSelected)
@@ -77,7 +80,8 @@ public struct RunPlanner {
             } else {
                 (action, reason) = (.run, RunReason.explain(current: recipe, last: records.last(stage.name)))
             }
-            planned[stage.name] = PlannedStage(name: stage.name, key: key, recipe: recipe, action: action, reason: reason)
+            planned[stage.name] = PlannedStage(name: stage.name, key: key, recipe: recipe, action: action, reason: reason,
+                                               cached: artifact)
         }
 
         // A stage that runs needs each stage it reads from to run too or be cached.

@@ -2,16 +2,17 @@ import Foundation
 
 /// Reads a pipeline file, finds its stage catalog and validates it.
 public struct PipelineLoader: Sendable {
-    public var embeddedManifests: [EmbeddedManifest]
+    private let builtins: ParsedBuiltins
 
+    /// Starts parsing `embeddedManifests` in the background at once.
     public init(embeddedManifests: [EmbeddedManifest]) {
-        self.embeddedManifests = embeddedManifests
+        builtins = ParsedBuiltins(embeddedManifests)
     }
 
     /// The catalog for a pipeline file: built-ins plus the project's stages/.
     public func catalog(near path: String, diagnostics: inout DiagnosticBag) -> StageCatalog {
         let url = URL(fileURLWithPath: path)
-        return StageCatalog.load(embedded: embeddedManifests, projectFolder: StageCatalog.projectStagesFolder(near: url),
+        return StageCatalog.load(builtins: builtins, projectFolder: StageCatalog.projectStagesFolder(near: url),
                                  diagnostics: &diagnostics)
     }
 

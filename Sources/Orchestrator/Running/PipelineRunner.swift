@@ -60,7 +60,8 @@ public struct PipelineRunner {
             if outcome.gates.contains(where: { !$0.passed }) { outcome.status = .gateFailed }
         }
         if outcome.status == .succeeded {
-            outcome.published = try Publisher.publish(pipeline.publish, from: stages)
+            outcome.published = try Publisher.publish(pipeline.publish, from: stages,
+                                                        published: PublishedCopies(stateFolder: stateFolder))
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
         try history?.record(Self.detail(of: outcome, pipeline: pipeline, metrics: metrics), artifacts: artifacts(of: stages))

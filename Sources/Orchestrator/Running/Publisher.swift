@@ -3,14 +3,22 @@ import Foundation
 /// Copies final outputs to the paths named under `publish` (relative to the
 /// working directory), only after every stage succeeded. Each copy lands
 /// whole: it is written beside the destination and renamed over it.
+///
+/// `published` remembers each copy (source, and the destination's size,
+/// modification time and inode), so an all-cached rerun leaves a destination
+/// nobody touched alone instead of reading or copying it again.
 enum Publisher {
-    static func publish(_ entries: [ResolvedPublish], from stages: [StageOutcome]) throws -> [String] {
+    static func publish(_ entries: [ResolvedPublish], from stages: [StageOutcome], published: PublishedCopies) throws -> [String] {
         let manager = FileManager.default
         var written: [String] = []
         for entry in entries {
             guard let source = stages.first(where: { $0.name == entry.stage })?.outputs[entry.output] else { continue }
             let destination = URL(fileURLWithPath: entry.destination).standardizedFileURL
             let temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).mtrec-tmp")
+            if published.isCurrent(destination.path, copiedFrom: source) {
+                written.append(entry.destination)
+                continue
+            }
             do {
                 try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try? manager.removeItem(at: temporary)
@@ -26,8 +34,10 @@ enum Publisher {
             } catch {
                 throw FileError.cannotWrite(entry.destination, "\(error.localizedDescription)")
             }
+            published.remember(destination.path, copiedFrom: source)
             written.append(entry.destination)
         }
+        published.save()
         return written
     }
 }

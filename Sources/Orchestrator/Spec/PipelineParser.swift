@@ -107,7 +107,7 @@ public struct PipelineParser {
     }
 
     private func paramEntries(_ node: Node, what: String, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> [ParamEntry] {
-        if case .scalar(let scalar) = node, Tag.Name(rawValue: node.tag.description) == .null || scalar.string.isEmpty { return [] }
+        if case .scalar(let scalar) = node, PlainScalar.kind(of: node) == .null || scalar.string.isEmpty { return [] }
         guard let entries = reader.pairs(node, what: what, diagnostics: &diagnostics) else { return [] }
         return entries.map { key, keyNode, value in
             ParamEntry(name: key, value: reader.value(value, diagnostics: &diagnostics),

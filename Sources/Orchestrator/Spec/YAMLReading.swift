@@ -21,7 +21,7 @@ struct YAMLReader {
         do {
             while true {
                 do {
-                    return try Yams.compose(yaml: text)
+                    return try Yams.compose(yaml: text, .basic)
                 } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
                     guard let key = keys.first,
                           let renamed = duplicateKeys.renameSecondOccurrence(of: key, after: context.mark.line, column: context.mark.column, in: text)
@@ -109,13 +109,12 @@ struct YAMLReader {
     func value(_ node: Node, diagnostics: inout DiagnosticBag) -> ParamValue {
         switch node {
         case .scalar(let scalar):
-            if scalar.style != .plain { return .string(scalar.string) }
-            switch Tag.Name(rawValue: node.tag.description) {
+            switch PlainScalar.kind(of: node) {
             case .int: return node.int.map(ParamValue.int) ?? .string(scalar.string)
             case .float: return node.float.map(ParamValue.float) ?? .string(scalar.string)
             case .bool: return node.bool.map(ParamValue.bool) ?? .string(scalar.string)
             case .null: return .null
-            default: return .string(scalar.string)
+            case .string: return .string(scalar.string)
             }
         case .sequence(let sequence):
             return .list(sequence.map { value($0, diagnostics: &diagnostics) })
