@@ -71,7 +71,7 @@ def pandas_megabytes_per_s(path):
     return os.path.getsize(path) / 1e6 / float(result.stdout.strip())
 
 
-print(f"threads {suite['threads']}, OPENBLAS_CORETYPE {suite['openblas_coretype'] or '(unset)'}, "
+print(f"threads {suite['threads']}, OPENBLAS_CORETYPE {suite.get('openblas_coretype') or '(unset)'}, "
       f"sgemm floor {suite['sgemm_gflops']:.1f} GFLOP/s\n")
 print("| model | framework | train samples/s | predict samples/s | click AUC | conversion MSE | train GFLOP/s (share of sgemm) |")
 print("|---|---|---|---|---|---|---|")
