@@ -50,7 +50,7 @@ enum CategoricalWorkload {
     static func sparseUpdateCost(trainer: Trainer, data: Dataset, batchSize: Int) -> (rowsTouched: Int, milliseconds: Double, denseMilliseconds: Double) {
         let batch = Batch(rows: batchSize, numericCount: data.schema.numericCount,
                           categoricalCount: data.schema.categorical.count, taskCount: data.taskNames.count)
-        data.fill(batch, rows: Array(0..<min(batchSize, data.count))[...])
+        data.fill(batch, rows: 0..<min(batchSize, data.count))
         let parameters = trainer.trainableParameters
         for parameter in parameters { parameter.zeroGradient() }
         _ = trainer.loss.evaluate(trainer.model.forward(batch, training: true), batch: batch)

@@ -1,12 +1,11 @@
 import Foundation
-import MultiTaskLearning
 
 /// The peers' workload written as CSV (x0..x63, click, conversion), for
 /// timing ingestion when no data file is given.
 enum GeneratedCSV {
     static func write(rows: Int, seed: UInt64, to path: String) throws {
         let columns = Workload.featureNames.count
-        let data = MMoESyntheticGenerator(rows: rows, dimensions: columns, correlation: 0.5, seed: seed).generate()
+        let data = Workload.generate(rows: rows, seed: seed)
         var text = (Workload.featureNames + ["click", "conversion"]).joined(separator: ",") + "\n"
         text.reserveCapacity(rows * (columns + 2) * 10)
         for row in 0..<rows {

@@ -107,9 +107,8 @@ struct Bench: ParsableCommand {
     func loadData() throws -> (Dataset, Dataset, Double?) {
         if let train, let test { return (try Workload.dataset(from: train), try Workload.dataset(from: test), nil) }
         if train != nil || test != nil { throw ValidationError("give both --train and --test, or neither") }
-        // The peers' law (../shared/peers/gen_data.py) drawn with mtrec's own generator.
         let columns = Workload.featureNames.count
-        let all = MMoESyntheticGenerator(rows: rows + rows / 4, dimensions: columns, correlation: 0.5, seed: seed).generate()
+        let all = Workload.generate(rows: rows + rows / 4, seed: seed)
         func slice(_ range: Range<Int>) -> Dataset {
             Workload.dataset(x: Array(all.features[(range.lowerBound * columns)..<(range.upperBound * columns)]),
                              click: Array(all.click[range]), conversion: Array(all.y2[range]))
@@ -137,6 +136,11 @@ enum Workload {
         default:
             ModelArchitecture(kind: kind, features: schema, tasks: tasks, bottomUnits: [128], towerUnits: [64], seed: seed)
         }
+    }
+
+    /// The peers' law (../shared/peers/gen_data.py) drawn with mtrec's own generator.
+    static func generate(rows: Int, seed: UInt64) -> MMoESyntheticGenerator.Sample {
+        MMoESyntheticGenerator(rows: rows, dimensions: featureNames.count, correlation: 0.5, seed: seed).generate()
     }
 
     static func dataset(from path: String) throws -> Dataset {

@@ -5,7 +5,7 @@ import Foundation
 /// size, modification time and inode right after the copy. Kept as
 /// tab-separated lines in the state folder's `published.tsv`.
 final class PublishedCopies {
-    private struct Copy: Equatable {
+    private struct Copy {
         var source: String
         var stamp: FileStamp
     }

@@ -14,11 +14,11 @@ enum Publisher {
         for entry in entries {
             guard let source = stages.first(where: { $0.name == entry.stage })?.outputs[entry.output] else { continue }
             let destination = URL(fileURLWithPath: entry.destination).standardizedFileURL
-            let temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).mtrec-tmp")
             if published.isCurrent(destination.path, copiedFrom: source) {
                 written.append(entry.destination)
                 continue
             }
+            let temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).mtrec-tmp")
             do {
                 try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try? manager.removeItem(at: temporary)

@@ -12,11 +12,11 @@ enum PlainScalar {
     }
 
     static func kind(of text: String) -> Kind {
+        if bools.contains(text) { return .bool }
         let bytes = Array(text.utf8)
-        if isBool(bytes) { return .bool }
         if isInt(bytes) { return .int }
-        if isFloat(bytes) { return .float }
-        if isNull(bytes) { return .null }
+        if specialFloats.contains(text) || isFloat(bytes) { return .float }
+        if nulls.contains(text) { return .null }
         return .string
     }
 
@@ -31,9 +31,9 @@ enum PlainScalar {
         "on", "On", "ON", "off", "Off", "OFF",
     ]
     private static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
-
-    private static func isBool(_ bytes: [UInt8]) -> Bool { bytes.count <= 5 && bools.contains(String(decoding: bytes, as: UTF8.self)) }
-    private static func isNull(_ bytes: [UInt8]) -> Bool { bytes.count <= 4 && nulls.contains(String(decoding: bytes, as: UTF8.self)) }
+    private static let specialFloats: Set<String> = [
+        ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
+    ]
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
     private static func isHex(_ byte: UInt8) -> Bool {
@@ -68,12 +68,12 @@ enum PlainScalar {
         var index = start + 1
         while index < bytes.count, isDigit(bytes[index]) || bytes[index] == underscore { index += 1 }
         if index == bytes.count { return true }
-        return isSexagesimalTail(bytes, from: index) == bytes.count
+        return sexagesimalTailEnd(bytes, from: index) == bytes.count
     }
 
-    /// Consumes one or more ":d" or ":dd" (the second digit-pair 00-59 style
-    /// group YAML 1.1 allows); returns the index after them, or nil.
-    private static func isSexagesimalTail(_ bytes: [UInt8], from start: Int) -> Int? {
+    /// The index after one or more base-60 groups (":d", or ":dd" from 00 to
+    /// 59) starting at `start`; nil when there is none or one is malformed.
+    private static func sexagesimalTailEnd(_ bytes: [UInt8], from start: Int) -> Int? {
         var index = start, groups = 0
         while index < bytes.count, bytes[index] == UInt8(ascii: ":") {
             index += 1
@@ -89,12 +89,8 @@ enum PlainScalar {
         return groups > 0 ? index : nil
     }
 
-    /// 1.5, 1e3, 2., .5, 1:30.5 (base 60), .inf, -.inf, .nan.
+    /// 1.5, 1e3, 2., .5, 1:30.5 (base 60); the named values are in `specialFloats`.
     private static func isFloat(_ bytes: [UInt8]) -> Bool {
-        let text = String(decoding: bytes, as: UTF8.self)
-        if [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"].contains(text) {
-            return true
-        }
         let underscore = UInt8(ascii: "_"), dot = UInt8(ascii: ".")
         func digitsOrUnderscores(from start: Int) -> Int {
             var index = start
@@ -118,7 +114,7 @@ enum PlainScalar {
         var index = digitsOrUnderscores(from: start + 1)
         // Base 60 with a fraction: 1:30.5
         if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
-            guard let end = isSexagesimalTail(bytes, from: index), end < bytes.count, bytes[end] == dot else { return false }
+            guard let end = sexagesimalTailEnd(bytes, from: index), end < bytes.count, bytes[end] == dot else { return false }
             return digitsOrUnderscores(from: end + 1) == bytes.count
         }
         if index < bytes.count, bytes[index] == dot { index = digitsOrUnderscores(from: index + 1) }
