@@ -1,0 +1,52 @@
+import Dispatch
+import Foundation
+
+/// Turns the scanned numbers of the kept rows into table columns: Int64 for
+/// `asIntegers`, Float (NaN where missing) for the other slots. Each part
+/// fills its own range of rows in every column, all parts at once.
+enum NumericColumns {
+    static func build(_ scan: DelimitedScan, kept: [[Int]], slots: [Int], asIntegers: Set<Int>) -> [Int: Column] {
+        var starts = [0]
+        for rows in kept { starts.append(starts.last! + rows.count) }
+        let offsets = starts, total = starts.last!
+        let work = ColumnBuffers(floats: slots.map { asIntegers.contains($0) ? nil : .allocate(capacity: max(total, 1)) },
+                                 integers: slots.map { asIntegers.contains($0) ? .allocate(capacity: max(total, 1)) : nil })
+        defer {
+            work.floats.forEach { $0?.deallocate() }
+            work.integers.forEach { $0?.deallocate() }
+        }
+        DispatchQueue.concurrentPerform(iterations: kept.count) { part in
+            let rows = scan.parts[part], columns = rows.columns
+            rows.kinds.withUnsafeBufferPointer { kinds in
+                rows.values.withUnsafeBufferPointer { values in
+                    for (position, row) in kept[part].enumerated() {
+                        let at = offsets[part] + position, base = row * columns
+                        for (output, slot) in slots.enumerated() {
+                            let value = values[base + slot]
+                            if let floats = work.floats[output] {
+                                floats[at] = kinds[base + slot] == .number ? Float(value) : .nan
+                            } else {
+                                work.integers[output]![at] = Int64(value)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var columns: [Int: Column] = [:]
+        for (output, slot) in slots.enumerated() {
+            if let floats = work.floats[output] {
+                columns[slot] = .float(Array(UnsafeBufferPointer(start: floats, count: total)))
+            } else {
+                columns[slot] = .int(Array(UnsafeBufferPointer(start: work.integers[output]!, count: total)))
+            }
+        }
+        return columns
+    }
+}
+
+/// The output columns the part threads write; part `i` writes only its own range of rows.
+private struct ColumnBuffers: @unchecked Sendable {
+    let floats: [UnsafeMutablePointer<Float>?]
+    let integers: [UnsafeMutablePointer<Int64>?]
+}
