@@ -59,8 +59,8 @@ struct DelimitedFile {
                                       missing: MissingMarkers(missingMarkers), parts: ProcessInfo.processInfo.activeProcessorCount)
         func line(_ part: Int, _ row: Int) -> Int { linesBeforeBody + scan.linesBefore[part] + scan.parts[part].lines[row] }
         func raw(_ part: Int, _ row: Int) -> String {
-            let rows = scan.parts[part]
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[rows.rowStarts[row]..<rows.rowEnds[row]]), as: UTF8.self)
+            let scanned = scan.parts[part]
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[scanned.rowStarts[row]..<scanned.rowEnds[row]]), as: UTF8.self)
         }
         func fields(_ part: Int, _ row: Int) -> [FieldSpan] {
             splitter.fields(scan.parts[part].rowStarts[row], scan.parts[part].rowEnds[row])
@@ -92,14 +92,14 @@ struct DelimitedFile {
         let numericSlots = wanted.indices.filter { types[$0] != .string }
         if numericSlots.contains(where: { tallies[$0].notNumbers > 0 }) {
             for part in kept.indices {
-                let rows = scan.parts[part]
+                let scanned = scan.parts[part]
                 kept[part] = kept[part].filter { row in
-                    guard let slot = numericSlots.first(where: { rows.kind(row: row, slot: $0) == .notANumber }) else { return true }
+                    guard let slot = numericSlots.first(where: { scanned.kind(row: row, slot: $0) == .notANumber }) else { return true }
                     let index = wanted[slot]
                     rejected.append(RejectedRow(line: line(part, row),
                                                 reason: "column '\(columnNames[index])': '\(fields(part, row)[index].text(bytes))' is not a number",
                                                 raw: raw(part, row)))
-                    for other in wanted.indices where rows.kind(row: row, slot: other) == .missing { tallies[other].missing -= 1 }
+                    for other in wanted.indices where scanned.kind(row: row, slot: other) == .missing { tallies[other].missing -= 1 }
                     return false
                 }
             }
