@@ -7,7 +7,7 @@ struct CommandTemplateTests {
         let template = CommandTemplate("awk '{print $1}' {inputs.data} > {outputs.model} && echo ${HOME} {params.lr} {other.x}")
         #expect(template.placeholders.map { "\($0.section.rawValue).\($0.name)" } == ["inputs.data", "outputs.model", "params.lr"])
         let rendered = template.render(inputs: ["data": "/in/d.csv"], outputs: ["model": "/out/m"], params: ["lr": "0.1"])
-        #expect(rendered == "awk '{print $1}' /in/d.csv > /out/m && echo ${HOME} 0.1 {other.x}")
+        #expect(rendered == ["/bin/sh", "-c", "awk '{print $1}' '/in/d.csv' > '/out/m' && echo ${HOME} '0.1' {other.x}"])
     }
 
     @Test func wholeValueInterpolationKeepsTheType() {

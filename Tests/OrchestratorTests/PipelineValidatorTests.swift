@@ -240,7 +240,7 @@ struct PipelineValidatorTests {
         let (pipeline, diagnostics) = PipelineLoader(embeddedManifests: []).load(file.path)
         #expect(diagnostics.isEmpty)
         let stage = try #require(pipeline?.stage("loud"))
-        #expect(stage.definition == .manifest(name: "shout", version: 2, implementation: .command("tr a-z A-Z < {inputs.text} > {outputs.loud}")))
+        #expect(stage.definition == .manifest(name: "shout", version: 2, implementation: .command(CommandTemplate("tr a-z A-Z < {inputs.text} > {outputs.loud}"))))
         #expect(stage.outputs == ["loud"])
     }
 }

@@ -41,12 +41,23 @@ extension StageDefinition {
     /// The definition line of a key recipe.
     var recipeText: String {
         switch self {
-        case .inlineCommand(let text):
-            "command: \(text)"
+        case .inlineCommand(let template):
+            "command: \(template.recipeText)"
         case .manifest(let name, let version, .builtin(let implementation)):
             "manifest: \(name)@\(version) builtin: \(implementation)"
         case .manifest(let name, let version, .command(let template)):
-            "manifest: \(name)@\(version) command: \(template)"
+            "manifest: \(name)@\(version) command: \(template.recipeText)"
+        }
+    }
+}
+
+extension CommandTemplate {
+    /// The shell form as written (so keys made before the list form existed
+    /// still match); the list form marked apart, so it never equals a text.
+    var recipeText: String {
+        switch form {
+        case .shell(let text): text
+        case .arguments: "arguments \(display)"
         }
     }
 }

@@ -5,7 +5,7 @@ public enum ManifestHelp {
         if !manifest.description.isEmpty { lines += ["", manifest.description] }
         switch manifest.implementation {
         case .builtin(let name): lines += ["", "implementation: built-in '\(name)'"]
-        case .command(let template): lines += ["", "command: \(template)"]
+        case .command(let template): lines += ["", "command: \(template.display)"]
         }
         if !manifest.inputs.isEmpty {
             lines += ["", "inputs:"]

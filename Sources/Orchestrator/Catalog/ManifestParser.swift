@@ -17,7 +17,7 @@ public struct ManifestParser {
               let entries = reader.pairs(root, what: "a stage manifest", diagnostics: &diagnostics) else { return nil }
         let errorsBefore = diagnostics.diagnostics.count
 
-        var manifest = StageManifest(name: "", version: 1, description: "", implementation: .command(""),
+        var manifest = StageManifest(name: "", version: 1, description: "", implementation: .builtin(""),
                                      inputs: [], outputs: [], params: [], origin: origin)
         var implementations: [StageImplementation] = []
         for (key, keyNode, value) in entries {
@@ -29,7 +29,7 @@ public struct ManifestParser {
                 }
             case "description": manifest.description = reader.string(value, what: "'description'", diagnostics: &diagnostics) ?? ""
             case "builtin": reader.string(value, what: "'builtin'", diagnostics: &diagnostics).map { implementations.append(.builtin($0)) }
-            case "command": reader.string(value, what: "'command'", diagnostics: &diagnostics).map { implementations.append(.command($0)) }
+            case "command": reader.command(value, diagnostics: &diagnostics).map { implementations.append(.command($0)) }
             case "inputs": manifest.inputs = ports(value, what: "inputs", reader: reader, diagnostics: &diagnostics)
             case "outputs": manifest.outputs = ports(value, what: "outputs", reader: reader, diagnostics: &diagnostics)
             case "params": manifest.params = params(value, reader: reader, diagnostics: &diagnostics)

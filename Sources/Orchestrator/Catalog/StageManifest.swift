@@ -51,7 +51,7 @@ public enum StageImplementation: Sendable, Equatable {
     /// A Swift implementation compiled into mtrec, found by name.
     case builtin(String)
     /// An external command with `{inputs.X}`, `{outputs.X}`, `{params.X}` placeholders.
-    case command(String)
+    case command(CommandTemplate)
 }
 
 /// A stage in the catalog: the single source of truth for its interface.

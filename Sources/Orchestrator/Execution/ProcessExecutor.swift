@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a stage as a local process in its own process group, so that
 /// stopping it stops everything it started. Command stages run through
-/// `/bin/sh -c`; built-in stages run `mtrec run-stage` on a job file.
+/// `/bin/sh -c` or, in the list form, directly; built-in stages run `mtrec run-stage` on a job file.
 public struct ProcessExecutor: StageExecutor {
     /// The mtrec binary that runs built-in stages; nil when none are available.
     public var builtinLauncher: String?
@@ -17,8 +17,8 @@ public struct ProcessExecutor: StageExecutor {
     public func execute(_ job: StageJob, cancellation: Cancellation,
                         output: @escaping @Sendable (String) -> Void) throws -> ExecutionResult {
         let arguments: [String]
-        if let command = job.command {
-            arguments = ["/bin/sh", "-c", command]
+        if let commandArguments = job.arguments {
+            arguments = commandArguments
         } else if job.builtin != nil, let builtinLauncher {
             let jobFile = URL(fileURLWithPath: job.stdoutLog).deletingPathExtension().appendingPathExtension("job.json")
             try JSONEncoder.mtrec.encode(job).write(to: jobFile)

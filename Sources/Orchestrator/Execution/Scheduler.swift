@@ -207,7 +207,7 @@ public final class Scheduler: @unchecked Sendable {
                            stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path,
                            checkpointFolder: checkpointsFolder.appendingPathComponent(staging.key.hex).path)
         if let template = stage.definition.commandTemplate {
-            job.command = CommandTemplate(template).render(inputs: inputs, outputs: outputs, params: params)
+            job.arguments = template.render(inputs: inputs, outputs: outputs, params: params)
         } else if case .manifest(_, _, .builtin(let name)) = stage.definition {
             job.builtin = name
         }
@@ -219,7 +219,7 @@ public final class Scheduler: @unchecked Sendable {
         let now = started.map { _ in elapsed() }
         var uses: String?
         if case .manifest(let name, let version, _) = stage.definition { uses = "\(name)@\(version)" }
-        return StageOutcome(name: stage.name, uses: uses, command: stage.definition.commandTemplate, status: status, reason: reason,
+        return StageOutcome(name: stage.name, uses: uses, command: stage.definition.commandTemplate?.display, status: status, reason: reason,
                             key: planned.key.hex, seconds: started.map { now! - $0 } ?? 0,
                             startOffset: started, endOffset: now,
                             outputs: artifact?.outputs.mapValues(\.path) ?? [:])

@@ -5,8 +5,9 @@ public struct StageJob: Sendable, Codable {
     public var pipeline: String
     public var stage: String
     public var definition: String
-    /// For command stages: the command with placeholders filled in.
-    public var command: String?
+    /// For command stages: the program and its arguments, placeholders filled
+    /// in (a shell command is `/bin/sh -c TEXT` with each value quoted).
+    public var arguments: [String]?
     /// For built-in stages: the implementation's name.
     public var builtin: String?
     public var params: [String: String]

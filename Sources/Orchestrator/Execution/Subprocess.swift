@@ -1,7 +1,7 @@
 import CSpawnSupport
 import Foundation
 
-/// posix_spawn with the child in a new process group, stdin from /dev/null,
+/// posix_spawnp (PATH searched for a bare program name) with the child in a new process group, stdin from /dev/null,
 /// stderr to a log file, stdout through a pipe into its log file and, line
 /// by line, to `output` (so a run shows what its stages say), and default
 /// signal handling restored.
@@ -47,7 +47,7 @@ enum Subprocess {
 
         let start = DispatchTime.now()
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
         close(pipeEnds[1])
         let reader = OutputReader(descriptor: pipeEnds[0], log: logDescriptor, output: output)
         guard status == 0 else {

@@ -78,7 +78,7 @@ public struct PipelineParser {
             case "uses":
                 stage.uses = reader.string(value, what: "'uses'", diagnostics: &diagnostics).map { Located($0, at: reader.location(value)) }
             case "command":
-                stage.command = reader.string(value, what: "'command'", diagnostics: &diagnostics).map { Located($0, at: reader.location(value)) }
+                stage.command = reader.command(value, diagnostics: &diagnostics).map { Located($0, at: reader.location(value)) }
             case "inputs":
                 stage.inputs = inputEntries(value, stage: name, reader: reader, diagnostics: &diagnostics)
             case "outputs":

@@ -50,7 +50,7 @@ public struct StageSpec: Sendable {
     public var name: String
     public var location: SourceLocation
     public var uses: Located<String>?
-    public var command: Located<String>?
+    public var command: Located<CommandTemplate>?
     public var inputs: [InputEntry] = []
     public var outputs: [Located<String>] = []
     public var with: [ParamEntry] = []

@@ -93,6 +93,19 @@ struct YAMLReader {
         return nil
     }
 
+    /// `command:` as text (a shell command) or as a list of words (a program
+    /// and its arguments, run without a shell).
+    func command(_ node: Node, diagnostics: inout DiagnosticBag) -> CommandTemplate? {
+        if let scalar = node.scalar { return CommandTemplate(scalar.string) }
+        guard case .sequence(let sequence) = node, !sequence.isEmpty else {
+            diagnostics.error("'command' must be text (run by /bin/sh -c) or a non-empty list [program, argument, ...], not \(kind(node))",
+                              at: location(node))
+            return nil
+        }
+        let words = sequence.compactMap { string($0, what: "each element of 'command'", diagnostics: &diagnostics) }
+        return words.count == sequence.count ? CommandTemplate(arguments: words) : nil
+    }
+
     /// A list of scalars; a single scalar counts as a list of one.
     func strings(_ node: Node, what: String, diagnostics: inout DiagnosticBag) -> [Located<String>] {
         if let scalar = node.scalar { return [Located(scalar.string, at: location(node))] }

@@ -84,7 +84,7 @@ public struct PipelineValidator {
             with[index].value = interpolation.apply(with[index].value, at: with[index].valueLocation, diagnostics: &diagnostics)
         }
 
-        var resolved = ResolvedStage(name: stage.name, description: stage.description, definition: .inlineCommand(""),
+        var resolved = ResolvedStage(name: stage.name, description: stage.description, definition: .inlineCommand(CommandTemplate("")),
                                      params: [], inputs: [], outputs: [], after: stage.after.map(\.value), location: stage.location)
         var manifest: StageManifest?
         switch (stage.uses, stage.command) {
@@ -184,7 +184,7 @@ public struct PipelineValidator {
         return stage.outputs.map(\.value)
     }
 
-    private func checkPlaceholders(_ template: String, of stage: ResolvedStage, inputNames: [String], manifest: StageManifest?,
+    private func checkPlaceholders(_ template: CommandTemplate, of stage: ResolvedStage, inputNames: [String], manifest: StageManifest?,
                                    at location: SourceLocation, diagnostics: inout DiagnosticBag) {
         let declared: [CommandTemplate.Section: [String]] = [
             .inputs: inputNames,
@@ -192,7 +192,12 @@ public struct PipelineValidator {
             .params: stage.params.map(\.name),
         ]
         let origin = manifest.map { " (in the command of manifest '\($0.name)')" } ?? ""
-        for placeholder in CommandTemplate(template).placeholders {
+        for placeholder in template.placeholders {
+            if placeholder.isQuoted {
+                let variable = "$MTREC_\(placeholder.section == .params ? "PARAM" : String(placeholder.section.rawValue.dropLast()).uppercased())_\(ProcessExecutor.variableName(placeholder.name))"
+                diagnostics.error("placeholder '\(placeholder.text)' stands inside quotes\(origin): mtrec passes each value as one quoted shell word, and a quoted placeholder would be read again as code by a nested shell; write it outside quotes, read \"\(variable)\" in a nested 'sh -c' script, or use the list form command: [program, \"\(placeholder.text)\"]",
+                                  at: location)
+            }
             let names = declared[placeholder.section] ?? []
             guard !names.contains(placeholder.name) else { continue }
             let list = names.isEmpty ? "none are declared" : "declared: \(names.joined(separator: ", "))"

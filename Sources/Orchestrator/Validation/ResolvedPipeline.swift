@@ -16,14 +16,14 @@ public struct ResolvedInput: Sendable, Equatable {
 /// What a stage runs, as far as the cache is concerned.
 public enum StageDefinition: Sendable, Equatable {
     /// `command:` written in the pipeline.
-    case inlineCommand(String)
+    case inlineCommand(CommandTemplate)
     /// `uses:` a catalog manifest.
     case manifest(name: String, version: Int, implementation: StageImplementation)
 
-    public var commandTemplate: String? {
+    public var commandTemplate: CommandTemplate? {
         switch self {
-        case .inlineCommand(let text): text
-        case .manifest(_, _, .command(let text)): text
+        case .inlineCommand(let template): template
+        case .manifest(_, _, .command(let template)): template
         case .manifest(_, _, .builtin): nil
         }
     }
@@ -31,7 +31,7 @@ public enum StageDefinition: Sendable, Equatable {
     /// "uses: NAME" or "command: TEXT", for reports.
     public var summary: String {
         switch self {
-        case .inlineCommand(let text): "command: \(text)"
+        case .inlineCommand(let template): "command: \(template.display)"
         case .manifest(let name, let version, _): "uses: \(name)@\(version)"
         }
     }
