@@ -13,6 +13,10 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "State folder (default: $MTREC_STATE_DIR or .mtrec).")
     var stateDirectory: String?
 
+    @Flag(name: .customLong("publish-outside"),
+          help: "Allow publish destinations outside the working folder (absolute paths, '~', '..' above it).")
+    var publishOutside = false
+
     var stateFolder: URL { StateFolder.resolve(explicit: stateDirectory) }
 
     /// Loads and validates the pipeline, printing diagnostics; exits 2 on errors.
@@ -24,7 +28,7 @@ struct PipelineOptions: ParsableArguments {
             }
             parsed.append(override)
         }
-        let (pipeline, diagnostics) = Builtins.loader.load(file, overrides: parsed)
+        let (pipeline, diagnostics) = Builtins.loader.load(file, overrides: parsed, allowsPublishOutside: publishOutside)
         Console.print(diagnostics)
         guard let pipeline else {
             Console.error("\(diagnostics.filter { $0.severity == .error }.count) error(s) in \(file)")

@@ -66,6 +66,9 @@ struct RunCommand: ParsableCommand {
         switch outcome.status {
         case .succeeded: return
         case .failed: throw ExitStatus.stageFailed
+        case .publishFailed:
+            Console.error("error: \(outcome.publishError ?? "publishing failed")")
+            throw ExitStatus.stageFailed
         case .gateFailed: throw ExitStatus.gateFailed
         case .interrupted: throw ExitStatus.interrupted
         }

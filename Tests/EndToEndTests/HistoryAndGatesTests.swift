@@ -12,7 +12,7 @@ struct HistoryAndGatesTests {
         params: {quality: 0.8}
         stages:
           evaluate:
-            command: "echo '{\\"click\\": {\\"auc\\": {params.q}}, \\"rows\\": 10}' > {outputs.metrics}"
+            command: "printf '{\\"click\\": {\\"auc\\": %s}, \\"rows\\": 10}' {params.q} > {outputs.metrics}"
             outputs: [metrics]
             with: {q: "${params.quality}"}
         publish:

@@ -119,6 +119,7 @@ struct PipelineRunnerTests {
     @Test func publishCopiesOutputsOnlyWhenEverythingSucceeded() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
+        // An absolute destination in the sandbox: the --publish-outside opt-in.
         let destination = sandbox.path("out/result.txt")
         let good = try sandbox.run("""
             name: pub
@@ -126,7 +127,7 @@ struct PipelineRunnerTests {
               a: {command: "echo fine > {outputs.o}", outputs: [o]}
             publish:
               \(destination): a.o
-            """)
+            """, allowsPublishOutside: true)
         #expect(good.published == [destination])
         #expect(try String(contentsOfFile: destination, encoding: .utf8) == "fine\n")
 
@@ -137,7 +138,7 @@ struct PipelineRunnerTests {
               b: {command: "exit 1"}
             publish:
               \(destination): a.o
-            """)
+            """, allowsPublishOutside: true)
         #expect(bad.published.isEmpty)
         #expect(try String(contentsOfFile: destination, encoding: .utf8) == "fine\n")
     }
@@ -153,9 +154,9 @@ struct PipelineRunnerTests {
             publish:
               \(destination): a.o
             """
-        _ = try sandbox.run(yaml)
+        _ = try sandbox.run(yaml, allowsPublishOutside: true)
         let first = try FileManager.default.attributesOfItem(atPath: destination)
-        let rerun = try sandbox.run(yaml)
+        let rerun = try sandbox.run(yaml, allowsPublishOutside: true)
         #expect(rerun.published == [destination])
         // Not copied again: the same inode with the same modification time.
         let second = try FileManager.default.attributesOfItem(atPath: destination)
@@ -163,7 +164,7 @@ struct PipelineRunnerTests {
         #expect(second[.modificationDate] as? Date == first[.modificationDate] as? Date)
 
         try "edited by hand\n".write(toFile: destination, atomically: false, encoding: .utf8)
-        _ = try sandbox.run(yaml)
+        _ = try sandbox.run(yaml, allowsPublishOutside: true)
         #expect(try String(contentsOfFile: destination, encoding: .utf8) == "fine\n")
     }
 

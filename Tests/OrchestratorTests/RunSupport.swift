@@ -20,8 +20,8 @@ extension Sandbox {
 
     /// Validates and runs `yaml`; every stage process is real.
     func run(_ yaml: String, selection: Selection = Selection(), jobs: Int = 2, overrides: [Override] = [],
-             observer: RecordingObserver = RecordingObserver()) throws -> RunOutcome {
-        let (pipeline, diagnostics) = try load(yaml, overrides: overrides)
+             observer: RecordingObserver = RecordingObserver(), allowsPublishOutside: Bool = false) throws -> RunOutcome {
+        let (pipeline, diagnostics) = try load(yaml, overrides: overrides, allowsPublishOutside: allowsPublishOutside)
         guard let pipeline else { throw InvalidPipeline(diagnostics) }
         return try runner().run(pipeline, selection: selection, jobs: jobs, observer: observer, cancellation: Cancellation())
     }

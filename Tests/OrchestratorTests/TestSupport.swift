@@ -24,10 +24,11 @@ struct Sandbox {
     func path(_ relativePath: String) -> String { root.appendingPathComponent(relativePath).path }
 
     /// Loads `yaml` written as pipeline.yaml; returns the pipeline (nil on errors) and diagnostics.
-    func load(_ yaml: String, overrides: [Override] = [], manifests: [EmbeddedManifest] = []) throws
+    func load(_ yaml: String, overrides: [Override] = [], manifests: [EmbeddedManifest] = [],
+              allowsPublishOutside: Bool = false) throws
         -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
         let file = try write("pipeline.yaml", yaml)
-        return PipelineLoader(embeddedManifests: manifests).load(file.path, overrides: overrides)
+        return PipelineLoader(embeddedManifests: manifests).load(file.path, overrides: overrides, allowsPublishOutside: allowsPublishOutside)
     }
 
     func remove() {

@@ -22,7 +22,12 @@ public struct ManifestParser {
         var implementations: [StageImplementation] = []
         for (key, keyNode, value) in entries {
             switch key {
-            case "name": manifest.name = reader.string(value, what: "'name'", diagnostics: &diagnostics) ?? ""
+            case "name":
+                manifest.name = reader.string(value, what: "'name'", diagnostics: &diagnostics) ?? ""
+                if !manifest.name.isEmpty, !PipelineParser.isValidName(manifest.name) {
+                    diagnostics.error("invalid manifest name '\(manifest.name)': use letters, digits, '_' and '-', starting with a letter or '_'",
+                                      at: reader.location(value))
+                }
             case "version":
                 if let version = value.int, version >= 1 { manifest.version = version } else {
                     diagnostics.error("'version' must be a whole number of at least 1", at: reader.location(value))

@@ -34,6 +34,8 @@ public struct RunOutcome: Codable, Sendable {
         case succeeded, failed, interrupted
         /// Every stage succeeded but a metric gate failed: nothing was published.
         case gateFailed = "gate_failed"
+        /// Every stage and gate passed but a publish copy could not be made.
+        case publishFailed = "publish_failed"
     }
 
     public var pipeline: String
@@ -45,6 +47,8 @@ public struct RunOutcome: Codable, Sendable {
     public var stages: [StageOutcome]
     /// Destination paths written by `publish`.
     public var published: [String]
+    /// Why publishing stopped, when it did.
+    public var publishError: String?
     /// "stage.metric" -> value, from the stages' metrics outputs.
     public var metrics: [String: Double] = [:]
     public var gates: [GateResult] = []

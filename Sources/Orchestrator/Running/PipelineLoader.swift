@@ -17,7 +17,7 @@ public struct PipelineLoader: Sendable {
     }
 
     /// Every diagnostic for the file; the pipeline when there are no errors.
-    public func load(_ path: String, overrides: [Override] = []) -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
+    public func load(_ path: String, overrides: [Override] = [], allowsPublishOutside: Bool = false) -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
         var diagnostics = DiagnosticBag()
         let url = URL(fileURLWithPath: path)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
@@ -30,7 +30,7 @@ public struct PipelineLoader: Sendable {
                                                 diagnostics: &diagnostics) else {
             return (nil, diagnostics.sorted)
         }
-        let pipeline = PipelineValidator(catalog: catalog).resolve(spec, overrides: overrides, diagnostics: &diagnostics)
+        let pipeline = PipelineValidator(catalog: catalog, allowsPublishOutside: allowsPublishOutside).resolve(spec, overrides: overrides, diagnostics: &diagnostics)
         return (diagnostics.hasErrors ? nil : pipeline, diagnostics.sorted)
     }
 }

@@ -60,8 +60,14 @@ public struct PipelineRunner {
             if outcome.gates.contains(where: { !$0.passed }) { outcome.status = .gateFailed }
         }
         if outcome.status == .succeeded {
-            outcome.published = try Publisher.publish(pipeline.publish, from: stages,
-                                                        published: PublishedCopies(stateFolder: stateFolder))
+            // A failed copy is part of the run's record, not an escape from it.
+            do {
+                outcome.published = try Publisher.publish(pipeline.publish, from: stages,
+                                                            published: PublishedCopies(stateFolder: stateFolder))
+            } catch {
+                outcome.status = .publishFailed
+                outcome.publishError = "\(error)"
+            }
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
         try history?.record(Self.detail(of: outcome, pipeline: pipeline, metrics: metrics), artifacts: artifacts(of: stages))

@@ -4,9 +4,13 @@ import Foundation
 /// `ResolvedPipeline`. Every problem in the file is reported, not just the first.
 public struct PipelineValidator {
     public let catalog: StageCatalog
+    /// The user's explicit opt-in (`--publish-outside`) to publish destinations
+    /// outside the working folder.
+    public let allowsPublishOutside: Bool
 
-    public init(catalog: StageCatalog) {
+    public init(catalog: StageCatalog, allowsPublishOutside: Bool = false) {
         self.catalog = catalog
+        self.allowsPublishOutside = allowsPublishOutside
     }
 
     public func resolve(_ spec: PipelineSpec, overrides: [Override] = [], diagnostics: inout DiagnosticBag) -> ResolvedPipeline? {
@@ -14,6 +18,10 @@ public struct PipelineValidator {
         spec.apply(overrides, diagnostics: &diagnostics)
         if spec.name.value.isEmpty, spec.name.location != spec.start {
             diagnostics.error("'name' must not be empty", at: spec.name.location)
+        } else if !spec.name.value.isEmpty, !PipelineParser.isValidName(spec.name.value) {
+            // The name becomes a file name in the state folder (records/NAME.json).
+            diagnostics.error("invalid pipeline name '\(spec.name.value)': use letters, digits, '_' and '-', starting with a letter or '_'",
+                              at: spec.name.location)
         }
 
         let pipelineParams = spec.params.map { ($0.name, $0.value) }
@@ -33,6 +41,11 @@ public struct PipelineValidator {
         }
 
         let publish = spec.publish.compactMap { entry -> ResolvedPublish? in
+            if !allowsPublishOutside, let escape = ConfinedPath.escape(entry.destination) {
+                diagnostics.error("publish destination '\(entry.destination)' is refused: \(escape); name a path inside the folder mtrec runs in, such as out/\(URL(fileURLWithPath: entry.destination).lastPathComponent), or run with --publish-outside",
+                                  at: entry.location)
+                return nil
+            }
             guard let (stage, output) = checkReference(entry.reference, at: entry.valueLocation, what: "publish source '\(entry.reference)'",
                                                         stagesByName: specsByName, diagnostics: &diagnostics) else {
                 if !Self.looksLikeReference(entry.reference) {
