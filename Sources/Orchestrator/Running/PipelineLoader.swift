@@ -20,6 +20,12 @@ public struct PipelineLoader: Sendable {
     public func load(_ path: String, overrides: [Override] = [], allowsPublishOutside: Bool = false) -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
         var diagnostics = DiagnosticBag()
         let url = URL(fileURLWithPath: path)
+        // Refused before it is read: a pipeline file is hand-written text.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > YAMLReader.maximumBytes {
+            diagnostics.error("the file has \(size) bytes; a pipeline may have at most \(YAMLReader.maximumBytes) (1 MiB)",
+                              at: SourceLocation(file: path, line: 1, column: 1))
+            return (nil, diagnostics.sorted)
+        }
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the pipeline file as UTF-8 text" : "no such pipeline file"
             diagnostics.error(reason, at: SourceLocation(file: path, line: 1, column: 1))

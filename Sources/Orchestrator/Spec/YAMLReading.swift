@@ -15,13 +15,31 @@ struct YAMLReader {
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
+    /// A pipeline or manifest is written by hand; anything larger is refused
+    /// before parsing, so a hostile file cannot take minutes or gigabytes.
+    static let maximumBytes = 1 << 20
+    /// Nodes after expanding aliases: far above any real pipeline, far below
+    /// what a nested-alias "billion laughs" file expands to.
+    static let maximumExpandedNodes = 100_000
+
     /// Composes a YAML text; a syntax error becomes a diagnostic at its place.
     mutating func compose(_ text: String, diagnostics: inout DiagnosticBag) -> Node? {
+        guard text.utf8.count <= Self.maximumBytes else {
+            diagnostics.error("the file has \(text.utf8.count) bytes; a pipeline or manifest may have at most \(Self.maximumBytes) (1 MiB)",
+                              at: SourceLocation(file: file, line: 1, column: 1))
+            return nil
+        }
         var text = text
         do {
             while true {
                 do {
-                    return try Yams.compose(yaml: text, .basic)
+                    let root = try Yams.compose(yaml: text, .basic)
+                    if let root, let crossing = Self.nodeCrossing(Self.maximumExpandedNodes, in: root) {
+                        diagnostics.error("the file expands to more than \(Self.maximumExpandedNodes) values once its aliases (*name) are replaced; nested aliases here repeat the anchor defined at this line",
+                                          at: location(crossing))
+                        return nil
+                    }
+                    return root
                 } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
                     guard let key = keys.first,
                           let renamed = duplicateKeys.renameSecondOccurrence(of: key, after: context.mark.line, column: context.mark.column, in: text)
@@ -41,6 +59,28 @@ struct YAMLReader {
             diagnostics.error("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }
         return nil
+    }
+
+    /// Walks the tree as aliases expand it and stops at the node that makes
+    /// the count pass `limit` (nil when it never does), so the walk itself
+    /// costs at most `limit` steps.
+    static func nodeCrossing(_ limit: Int, in root: Node) -> Node? {
+        var count = 0
+        func visit(_ node: Node) -> Node? {
+            count += 1
+            if count > limit { return node }
+            switch node {
+            case .scalar, .alias: return nil
+            case .sequence(let sequence):
+                for item in sequence { if let found = visit(item) { return found } }
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    if let found = visit(key) ?? visit(value) { return found }
+                }
+            }
+            return nil
+        }
+        return visit(root)
     }
 
     static func describe(_ error: YamlError) -> (String, Mark?) {
