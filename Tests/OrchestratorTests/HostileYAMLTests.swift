@@ -50,3 +50,15 @@ struct HostileYAMLTests {
         expectDiagnostic(diagnostics, line: 1, column: 1, contains: "a pipeline may have at most 1048576")
     }
 }
+
+@Suite("Syntax errors point inside the file")
+struct SyntaxErrorPlaceTests {
+    @Test func anErrorAtTheEndOfAOneLineFileIsOnThatLine() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let (_, diagnostics) = try sandbox.load("name: [x")
+        expectDiagnostic(diagnostics, line: 1, column: 9, contains: "invalid YAML")
+        #expect(YAMLReader.clamped(line: 2, column: 1, in: "a\nbc\n") == (2, 1))
+        #expect(YAMLReader.clamped(line: 3, column: 1, in: "a\nbc\n") == (2, 3))
+    }
+}

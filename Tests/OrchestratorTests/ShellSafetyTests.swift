@@ -92,6 +92,7 @@ struct ShellSafetyTests {
         expectDiagnostic(diagnostics, line: 3, column: 16, contains: "non-empty list [program, argument, ...]")
         expectDiagnostic(diagnostics, line: 4, column: 23, contains: "each element of 'command' must be text")
         expectDiagnostic(diagnostics, line: 5, column: 16, contains: "'command' must be text")
+        #expect(diagnostics.count == 3, "one error per stage, not a second 'needs command': \(diagnostics)")
     }
 
     @Test func theListFormHasItsOwnKey() throws {

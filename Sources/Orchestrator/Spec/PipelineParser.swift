@@ -79,6 +79,7 @@ public struct PipelineParser {
                 stage.uses = reader.string(value, what: "'uses'", diagnostics: &diagnostics).map { Located($0, at: reader.location(value)) }
             case "command":
                 stage.command = reader.command(value, diagnostics: &diagnostics).map { Located($0, at: reader.location(value)) }
+                stage.hasUnreadableCommand = stage.command == nil
             case "inputs":
                 stage.inputs = inputEntries(value, stage: name, reader: reader, diagnostics: &diagnostics)
             case "outputs":

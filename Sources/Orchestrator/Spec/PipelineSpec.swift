@@ -51,6 +51,8 @@ public struct StageSpec: Sendable {
     public var location: SourceLocation
     public var uses: Located<String>?
     public var command: Located<CommandTemplate>?
+    /// `command:` was written but could not be read (already reported).
+    public var hasUnreadableCommand = false
     public var inputs: [InputEntry] = []
     public var outputs: [Located<String>] = []
     public var with: [ParamEntry] = []

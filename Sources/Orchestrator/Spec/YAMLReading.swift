@@ -53,7 +53,8 @@ struct YAMLReader {
             }
         } catch let error as YamlError {
             let (message, mark) = Self.describe(error)
-            let place = SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+            let (line, column) = Self.clamped(line: mark?.line ?? 1, column: mark?.column ?? 1, in: text)
+            let place = SourceLocation(file: file, line: line, column: column)
             diagnostics.error("invalid YAML: \(message)", at: place)
         } catch {
             diagnostics.error("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
@@ -81,6 +82,15 @@ struct YAMLReader {
             return nil
         }
         return visit(root)
+    }
+
+    /// The parser places an error at the end of the stream on the line after
+    /// the last one; point at the end of the last line that exists instead.
+    static func clamped(line: Int, column: Int, in text: String) -> (line: Int, column: Int) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let count = text.hasSuffix("\n") ? lines.count - 1 : lines.count
+        guard count >= 1, line > count else { return (line, column) }
+        return (count, lines[count - 1].count + 1)
     }
 
     static func describe(_ error: YamlError) -> (String, Mark?) {

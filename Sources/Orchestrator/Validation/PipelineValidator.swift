@@ -123,8 +123,10 @@ public struct PipelineValidator {
             resolved.params = with.map { ($0.name, $0.value) }.sorted { $0.0 < $1.0 }
         case (let uses?, _?):
             diagnostics.error("stage '\(stage.name)' has both 'uses' and 'command'; keep one", at: uses.location)
-        case (nil, nil):
+        case (nil, nil) where !stage.hasUnreadableCommand:
             diagnostics.error("stage '\(stage.name)' needs 'uses: <manifest>' or 'command: <text>'", at: stage.location)
+        case (nil, nil):
+            break  // its unreadable command was reported where it stands
         }
 
         resolved.inputs = resolveInputs(stage, manifest: manifest, in: spec, stagesByName: stagesByName, diagnostics: &diagnostics)
