@@ -25,7 +25,7 @@ public struct ManifestParser {
             case "name":
                 manifest.name = reader.string(value, what: "'name'", diagnostics: &diagnostics) ?? ""
                 if !manifest.name.isEmpty, !PipelineParser.isValidName(manifest.name) {
-                    diagnostics.error("invalid manifest name '\(manifest.name)': use letters, digits, '_' and '-', starting with a letter or '_'",
+                    diagnostics.error("invalid manifest name '\(manifest.name)': \(PipelineParser.nameRule)",
                                       at: reader.location(value))
                 }
             case "version":

@@ -37,10 +37,21 @@ public struct ProcessExecutor: StageExecutor {
         environment["MTREC_STAGE"] = job.stage
         if let folder = job.checkpointFolder { environment["MTREC_CHECKPOINT_DIR"] = folder }
         if showsProgress { environment[StageProgress.environmentVariable] = "1" }
-        for (name, value) in job.params { environment["MTREC_PARAM_\(Self.variableName(name))"] = value }
-        for (name, path) in job.inputs { environment["MTREC_INPUT_\(Self.variableName(name))"] = path }
-        for (name, path) in job.outputs { environment["MTREC_OUTPUT_\(Self.variableName(name))"] = path }
+        for (name, value) in job.params { environment[Self.variable(.params, name)] = value }
+        for (name, path) in job.inputs { environment[Self.variable(.inputs, name)] = path }
+        for (name, path) in job.outputs { environment[Self.variable(.outputs, name)] = path }
         return environment
+    }
+
+    /// The variable holding what `{section.name}` stands for: MTREC_PARAM_X,
+    /// MTREC_INPUT_X or MTREC_OUTPUT_X.
+    static func variable(_ section: CommandTemplate.Section, _ name: String) -> String {
+        let prefix = switch section {
+        case .params: "MTREC_PARAM_"
+        case .inputs: "MTREC_INPUT_"
+        case .outputs: "MTREC_OUTPUT_"
+        }
+        return prefix + variableName(name)
     }
 
     static func variableName(_ name: String) -> String {

@@ -21,9 +21,8 @@ public struct PipelineLoader: Sendable {
         var diagnostics = DiagnosticBag()
         let url = URL(fileURLWithPath: path)
         // Refused before it is read: a pipeline file is hand-written text.
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > YAMLReader.maximumBytes {
-            diagnostics.error("the file has \(size) bytes; a pipeline may have at most \(YAMLReader.maximumBytes) (1 MiB)",
-                              at: SourceLocation(file: path, line: 1, column: 1))
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+           !YAMLReader.checkSize(size, of: path, diagnostics: &diagnostics) {
             return (nil, diagnostics.sorted)
         }
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {

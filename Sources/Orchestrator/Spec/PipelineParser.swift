@@ -5,6 +5,8 @@ import Yams
 /// (known keys, right shapes). Meaning (references, params) is checked later
 /// by `PipelineValidator`.
 public struct PipelineParser {
+    /// What `isValidName` accepts, for error messages.
+    public static let nameRule = "use letters, digits, '_' and '-', starting with a letter or '_'"
     public static let topLevelKeys = ["name", "description", "params", "stages", "publish", "gates"]
     public static let stageKeys = ["uses", "command", "inputs", "outputs", "with", "after", "description"]
 
@@ -63,7 +65,7 @@ public struct PipelineParser {
             if reader.reportDuplicate(name, in: "'stages'", diagnostics: &diagnostics) { continue }
             let location = reader.location(keyNode)
             if !Self.isValidName(name) {
-                diagnostics.error("invalid stage name '\(name)': use letters, digits, '_' and '-', starting with a letter or '_'", at: location)
+                diagnostics.error("invalid stage name '\(name)': \(Self.nameRule)", at: location)
             }
             result.append(stage(named: name, at: location, value, reader: reader, diagnostics: &diagnostics))
         }

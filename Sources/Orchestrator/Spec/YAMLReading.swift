@@ -22,13 +22,17 @@ struct YAMLReader {
     /// what a nested-alias "billion laughs" file expands to.
     static let maximumExpandedNodes = 100_000
 
+    /// False, with an error, when a file of `bytes` is over `maximumBytes`.
+    static func checkSize(_ bytes: Int, of file: String, diagnostics: inout DiagnosticBag) -> Bool {
+        guard bytes > maximumBytes else { return true }
+        diagnostics.error("the file has \(bytes) bytes; a pipeline may have at most \(maximumBytes) (1 MiB), and so may a manifest",
+                          at: SourceLocation(file: file, line: 1, column: 1))
+        return false
+    }
+
     /// Composes a YAML text; a syntax error becomes a diagnostic at its place.
     mutating func compose(_ text: String, diagnostics: inout DiagnosticBag) -> Node? {
-        guard text.utf8.count <= Self.maximumBytes else {
-            diagnostics.error("the file has \(text.utf8.count) bytes; a pipeline or manifest may have at most \(Self.maximumBytes) (1 MiB)",
-                              at: SourceLocation(file: file, line: 1, column: 1))
-            return nil
-        }
+        guard Self.checkSize(text.utf8.count, of: file, diagnostics: &diagnostics) else { return nil }
         var text = text
         do {
             while true {

@@ -20,7 +20,7 @@ public struct PipelineValidator {
             diagnostics.error("'name' must not be empty", at: spec.name.location)
         } else if !spec.name.value.isEmpty, !PipelineParser.isValidName(spec.name.value) {
             // The name becomes a file name in the state folder (records/NAME.json).
-            diagnostics.error("invalid pipeline name '\(spec.name.value)': use letters, digits, '_' and '-', starting with a letter or '_'",
+            diagnostics.error("invalid pipeline name '\(spec.name.value)': \(PipelineParser.nameRule)",
                               at: spec.name.location)
         }
 
@@ -209,7 +209,7 @@ public struct PipelineValidator {
         let origin = manifest.map { " (in the command of manifest '\($0.name)')" } ?? ""
         for placeholder in template.placeholders {
             if placeholder.isQuoted {
-                let variable = "$MTREC_\(placeholder.section == .params ? "PARAM" : String(placeholder.section.rawValue.dropLast()).uppercased())_\(ProcessExecutor.variableName(placeholder.name))"
+                let variable = "$" + ProcessExecutor.variable(placeholder.section, placeholder.name)
                 diagnostics.error("placeholder '\(placeholder.text)' stands inside quotes\(origin): mtrec passes each value as one quoted shell word, and a quoted placeholder would be read again as code by a nested shell; write it outside quotes, read \"\(variable)\" in a nested 'sh -c' script, or use the list form command: [program, \"\(placeholder.text)\"]",
                                   at: location)
             }
