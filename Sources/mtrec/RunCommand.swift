@@ -21,6 +21,9 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Rerun these stages and everything downstream even if cached.")
     var force: [String] = []
 
+    @Flag(help: "Check every cached file against its SHA-256 before reusing it (by default: size and modification time; published outputs are always hashed).")
+    var verify = false
+
     @Flag(help: "Print the plan (what would run and why) and stop.")
     var dryRun = false
 
@@ -44,7 +47,8 @@ struct RunCommand: ParsableCommand {
         let ciMode = ci || ProcessInfo.processInfo.environment["CI"] == "true"
         if ciMode { Console.plain = true }
         let pipeline = try pipelineOptions.load()
-        let runner = pipelineOptions.runner()
+        var runner = pipelineOptions.runner()
+        if verify { runner.verification = .contents }
         let selection = Selection(only: only, from: from, until: until, force: force)
         if dryRun {
             let plan = try planOrExit { try runner.plan(pipeline, selection: selection) }

@@ -7,7 +7,7 @@ struct LocalArtifactStoreTests {
     let key = StageKey(of: "some stage")
 
     func meta() -> ArtifactMeta {
-        ArtifactMeta(key: key, pipeline: "p", stage: "s", createdAt: Date(), seconds: 1, outputBytes: [:])
+        ArtifactMeta(key: key, pipeline: "p", stage: "s", createdAt: Date(), seconds: 1)
     }
 
     @Test func nothingIsVisibleUnderTheKeyUntilCommit() throws {

@@ -97,7 +97,7 @@ struct RunHistoryTests {
             let key = StageKey(of: text)
             let staging = try store.stage(key)
             try String(repeating: "x", count: 1000).write(to: staging.outputPath("o"), atomically: true, encoding: .utf8)
-            _ = try store.commit(staging, outputs: ["o"], meta: ArtifactMeta(key: key, pipeline: "p", stage: "s", createdAt: Date(), seconds: 0, outputBytes: [:]), replacing: false)
+            _ = try store.commit(staging, outputs: ["o"], meta: ArtifactMeta(key: key, pipeline: "p", stage: "s", createdAt: Date(), seconds: 0), replacing: false)
             return key.hex
         }
         let old = try entry("old"), shared = try entry("shared"), new = try entry("new"), orphan = try entry("orphan")

@@ -132,7 +132,8 @@ public final class Scheduler: @unchecked Sendable {
         do { lock = try store.lock(planned.key) } catch { return failure("\(error)") }
         defer { lock.release() }
 
-        if planned.reason != .forced, let artifact = store.lookup(planned.key, outputs: stage.outputs) {
+        // Another process may have built the key while we planned or waited for the lock.
+        if !planned.reason.replacesEntry, let artifact = store.lookup(planned.key, outputs: stage.outputs) {
             records.remember(planned.recipe, for: stage.name)
             return (outcome(stage, planned, .cached, reason: "built meanwhile by another mtrec process", artifact: artifact, started: started), artifact)
         }
@@ -171,8 +172,8 @@ public final class Scheduler: @unchecked Sendable {
         }
         do {
             let meta = ArtifactMeta(key: planned.key, pipeline: pipeline.name, stage: stage.name, createdAt: Date(),
-                                    seconds: result.seconds, outputBytes: [:])
-            let artifact = try store.commit(staging, outputs: stage.outputs, meta: meta, replacing: planned.reason == .forced)
+                                    seconds: result.seconds)
+            let artifact = try store.commit(staging, outputs: stage.outputs, meta: meta, replacing: planned.reason.replacesEntry)
             if let folder = job.checkpointFolder { try? FileManager.default.removeItem(atPath: folder) }
             records.remember(planned.recipe, for: stage.name)
             finished.status = .ran

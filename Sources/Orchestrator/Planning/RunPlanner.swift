@@ -32,7 +32,12 @@ public struct RunPlan: Sendable {
 
 public enum PlanError: Error, CustomStringConvertible {
     case usage([String])
-    case missingUpstream([(stage: String, needs: String)])
+    case missingUpstream([(stage: String, needs: String, why: RunReason)])
+
+    private static func why(_ reason: RunReason) -> String {
+        if case .cacheEntryChanged = reason { return "whose \(reason)" }
+        return "which has not run with its current inputs"
+    }
 
     public var description: String {
         switch self {
@@ -40,7 +45,7 @@ public enum PlanError: Error, CustomStringConvertible {
             messages.joined(separator: "\n")
         case .missingUpstream(let missing):
             "cannot run the selected stages: their inputs are not cached:\n"
-                + missing.map { "  \($0.stage) needs '\($0.needs)', which has not run with its current inputs" }.joined(separator: "\n")
+                + missing.map { "  \($0.stage) needs '\($0.needs)', " + Self.why($0.why) }.joined(separator: "\n")
                 + "\nrun those stages first, or select them too (e.g. with --until)"
         }
     }
@@ -51,12 +56,17 @@ public struct RunPlanner {
     public let keys: StageKeys
     public let store: any ArtifactStore
     public let records: StageRecords
+    /// `.contents`: hash every cached file (`--verify`). Outputs that are
+    /// published are always hashed: a copy leaves the state folder.
+    public let verification: CacheVerification
 
-    public init(pipeline: ResolvedPipeline, keys: StageKeys, store: any ArtifactStore, records: StageRecords) {
+    public init(pipeline: ResolvedPipeline, keys: StageKeys, store: any ArtifactStore, records: StageRecords,
+                verification: CacheVerification = .stamps) {
         self.pipeline = pipeline
         self.keys = keys
         self.store = store
         self.records = records
+        self.verification = verification
     }
 
     public func plan(_ selection: Selection = Selection()) throws -> RunPlan {
@@ -69,14 +79,22 @@ public struct RunPlanner {
         var planned: [String: PlannedStage] = [:]
         for stage in pipeline.stages {
             let key = keys.keys[stage.name]!, recipe = keys.recipes[stage.name]!
-            let artifact = store.lookup(key, outputs: stage.outputs), cached = artifact != nil
+            let published = pipeline.publish.contains { $0.stage == stage.name }
+            let lookup = store.find(key, outputs: stage.outputs, depth: published ? .contents : verification)
+            let artifact = lookup.artifact, cached = artifact != nil
             let (action, reason): (PlannedStage.Action, RunReason)
             if !selected.contains(stage.name) {
-                (action, reason) = (cached ? .useCache : .skip, cached ? .cached : .notSelected)
+                if case .changed(let difference) = lookup {
+                    (action, reason) = (.skip, .cacheEntryChanged(difference))
+                } else {
+                    (action, reason) = (cached ? .useCache : .skip, cached ? .cached : .notSelected)
+                }
             } else if forced.contains(stage.name) {
                 (action, reason) = (.run, .forced)
             } else if cached {
                 (action, reason) = (.useCache, .cached)
+            } else if case .changed(let difference) = lookup {
+                (action, reason) = (.run, .cacheEntryChanged(difference))
             } else {
                 (action, reason) = (.run, RunReason.explain(current: recipe, last: records.last(stage.name)))
             }
@@ -85,11 +103,13 @@ public struct RunPlanner {
         }
 
         // A stage that runs needs each stage it reads from to run too or be cached.
-        var missing: [(stage: String, needs: String)] = []
+        var missing: [(stage: String, needs: String, why: RunReason)] = []
         for stage in pipeline.stages where planned[stage.name]!.action == .run {
             for input in stage.inputs {
                 guard case .upstream(let upstream, _) = input.source, planned[upstream]!.action == .skip else { continue }
-                if !missing.contains(where: { $0 == (stage.name, upstream) }) { missing.append((stage.name, upstream)) }
+                if !missing.contains(where: { $0.stage == stage.name && $0.needs == upstream }) {
+                    missing.append((stage.name, upstream, planned[upstream]!.reason))
+                }
             }
         }
         guard missing.isEmpty else { throw PlanError.missingUpstream(missing) }

@@ -9,6 +9,8 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
     case outputsChanged
     case forced
     case cacheEntryMissing
+    /// The entry's files differ from their fingerprints at commit.
+    case cacheEntryChanged(String)
     /// The key differs from the last run's and no ingredient explains it
     /// (a new hashing scheme, or another pipeline's record).
     case keyChanged
@@ -24,8 +26,17 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
         case .outputsChanged: "declared outputs changed"
         case .forced: "forced"
         case .cacheEntryMissing: "cache entry missing"
+        case .cacheEntryChanged(let difference): "cache entry changed (\(difference))"
         case .keyChanged: "stage key changed"
         case .notSelected: "not selected"
+        }
+    }
+
+    /// Whether the stage's new outputs take the place of an entry under the same key.
+    var replacesEntry: Bool {
+        switch self {
+        case .forced, .cacheEntryChanged: true
+        default: false
         }
     }
 

@@ -5,6 +5,8 @@ public struct PipelineRunner {
     public var stateFolder: URL
     public var store: any ArtifactStore
     public var executor: any StageExecutor
+    /// How cached entries are checked before reuse (`--verify`: by content).
+    public var verification: CacheVerification = .stamps
 
     public init(stateFolder: URL, executor: any StageExecutor) {
         self.stateFolder = stateFolder
@@ -21,7 +23,7 @@ public struct PipelineRunner {
         let hasher = ContentHasher(cacheFile: stateFolder.appendingPathComponent("hash-cache.json"))
         defer { hasher.save() }
         let keys = try StageKeys(pipeline: pipeline, hasher: hasher)
-        return try RunPlanner(pipeline: pipeline, keys: keys, store: store, records: records).plan(selection)
+        return try RunPlanner(pipeline: pipeline, keys: keys, store: store, records: records, verification: verification).plan(selection)
     }
 
     /// Runs the plan; then reads metrics, checks gates, publishes when all

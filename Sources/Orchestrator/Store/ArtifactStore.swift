@@ -9,6 +9,31 @@ public struct ArtifactMeta: Codable, Sendable {
     public var seconds: Double
     /// Output name -> size in bytes (a folder counts everything inside it).
     public var outputBytes: [String: Int64]
+    /// Every file under the outputs, as committed; nil in entries written
+    /// before fingerprints were kept, which are therefore never trusted.
+    public var files: [String: FileFingerprint]?
+
+    public init(key: StageKey, pipeline: String, stage: String, createdAt: Date, seconds: Double, outputBytes: [String: Int64] = [:]) {
+        self.key = key
+        self.pipeline = pipeline
+        self.stage = stage
+        self.createdAt = createdAt
+        self.seconds = seconds
+        self.outputBytes = outputBytes
+    }
+}
+
+/// What the store holds under a key.
+public enum CacheLookup: Sendable {
+    case hit(StoredArtifact)
+    case missing
+    /// An entry is there but its files differ from what was committed
+    /// (edited by hand, a planted link); the stage must run again.
+    case changed(String)
+
+    public var artifact: StoredArtifact? {
+        if case .hit(let artifact) = self { artifact } else { nil }
+    }
 }
 
 /// A finished stage's outputs in the store.
@@ -31,8 +56,8 @@ public struct StagingArea: Sendable {
 /// Where stage outputs live. The local store is a folder; a shared store
 /// (object storage for cluster runs) implements the same calls.
 public protocol ArtifactStore: Sendable {
-    /// The artifact under `key` if every declared output is still there.
-    func lookup(_ key: StageKey, outputs: [String]) -> StoredArtifact?
+    /// The entry under `key`, checked against its fingerprints to `depth`.
+    func find(_ key: StageKey, outputs: [String], depth: CacheVerification) -> CacheLookup
     /// A fresh, empty staging area for a stage about to run.
     func stage(_ key: StageKey) throws -> StagingArea
     /// Checks the outputs exist, makes them durable and publishes them under
@@ -42,6 +67,13 @@ public protocol ArtifactStore: Sendable {
     func discard(_ staging: StagingArea)
     /// Holds an exclusive lock on `key` across processes until the lock is released.
     func lock(_ key: StageKey) throws -> any KeyLock
+}
+
+extension ArtifactStore {
+    /// The artifact under `key` if it is there and unchanged by size and time.
+    public func lookup(_ key: StageKey, outputs: [String]) -> StoredArtifact? {
+        find(key, outputs: outputs, depth: .stamps).artifact
+    }
 }
 
 public protocol KeyLock: AnyObject, Sendable {

@@ -21,17 +21,21 @@ public struct LocalArtifactStore: ArtifactStore {
         cacheFolder.appendingPathComponent(String(key.hex.prefix(2))).appendingPathComponent(key.hex)
     }
 
-    public func lookup(_ key: StageKey, outputs: [String]) -> StoredArtifact? {
+    public func find(_ key: StageKey, outputs: [String], depth: CacheVerification) -> CacheLookup {
         let entry = entryFolder(key)
         guard let data = FileManager.default.contents(atPath: entry.appendingPathComponent("meta.json").path),
-              let meta = try? JSONDecoder.mtrec.decode(ArtifactMeta.self, from: data) else { return nil }
+              let meta = try? JSONDecoder.mtrec.decode(ArtifactMeta.self, from: data) else { return .missing }
         var paths: [String: URL] = [:]
         for name in outputs {
             let path = entry.appendingPathComponent("outputs").appendingPathComponent(name)
-            guard access(path.path, F_OK) == 0 else { return nil }
+            guard access(path.path, F_OK) == 0 else { return .missing }
             paths[name] = path
         }
-        return StoredArtifact(key: key, outputs: paths, meta: meta)
+        guard let files = meta.files else { return .changed("written without file checksums") }
+        if let difference = OutputFingerprints.check(entry.appendingPathComponent("outputs"), against: files, depth: depth) {
+            return .changed(difference)
+        }
+        return .hit(StoredArtifact(key: key, outputs: paths, meta: meta))
     }
 
     public func stage(_ key: StageKey) throws -> StagingArea {
@@ -50,6 +54,7 @@ public struct LocalArtifactStore: ArtifactStore {
         guard missing.isEmpty else { throw StoreError.missingOutputs(missing) }
         var meta = meta
         for name in outputs { meta.outputBytes[name] = Durability.byteCount(staging.outputPath(name)) }
+        meta.files = try OutputFingerprints.record(staging.outputsFolder)
         try Durability.syncTree(staging.outputsFolder)
         let metaData = try JSONEncoder.mtrec.encode(meta)
         try Durability.writeSynced(metaData, to: staging.root.appendingPathComponent("meta.json"))
