@@ -65,6 +65,8 @@ struct DiamondPipelineTests {
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
 
+        let runs = try mtrec.run("runs")
+        #expect(runs.stdout.contains(" diamond   interrupted "), "\(runs.stdout)")
         let status = try mtrec.run("status", "diamond.yaml")
         #expect(status.stdout.contains("numbers  cached"))
         #expect(status.stdout.contains("count    will run"))

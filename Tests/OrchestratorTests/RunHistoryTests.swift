@@ -45,6 +45,24 @@ struct RunHistoryTests {
         #expect(try current.runs().map(\.id) == ["r2", "r1"])
     }
 
+    @Test func aRunIsListedFromItsStartAndMarkedInterruptedOnceItsProcessIsGone() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let history = try RunHistory(stateFolder: sandbox.stateFolder)
+        let lease = try history.start(run("live", at: 100))
+        // A row left by a process that died: nobody holds its lock.
+        try history.database.write { db in try RunHistory.upsert(run("dead", at: 50, status: RunLease.running), in: db) }
+
+        let reopened = try RunHistory(stateFolder: sandbox.stateFolder)
+        #expect(try reopened.runs().map { "\($0.id) \($0.status)" } == ["live running", "dead interrupted"])
+        #expect(try reopened.runs().first?.endedAt == nil)
+
+        try history.record(RunDetail(run: run("live", at: 100), stages: [stage("a", key: "k")], metrics: [], gates: []), artifacts: [])
+        lease.end()
+        #expect(try RunHistory(stateFolder: sandbox.stateFolder).runs().map { "\($0.id) \($0.status)" } == ["live succeeded", "dead interrupted"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.stateFolder.appendingPathComponent("locks").path).isEmpty)
+    }
+
     @Test func gatesCompareMetricsAndTheLastPassingRun() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }

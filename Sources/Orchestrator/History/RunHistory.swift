@@ -6,6 +6,8 @@ import GRDB
 public final class RunHistory: @unchecked Sendable {
     public static let fileName = "history.sqlite"
     let database: DatabaseQueue
+    /// Where running runs keep their lease locks.
+    let locksFolder: URL
 
     /// Opens (creating or migrating) the history in `stateFolder`.
     public init(stateFolder: URL) throws {
@@ -15,12 +17,15 @@ public final class RunHistory: @unchecked Sendable {
         let lock = try FileKeyLock(path: stateFolder.appendingPathComponent("history.lock").path)
         defer { lock.release() }
         database = try DatabaseQueue(path: stateFolder.appendingPathComponent(Self.fileName).path, configuration: Self.configuration)
+        locksFolder = stateFolder.appendingPathComponent("locks")
         try Self.migrator.migrate(database)
+        try markAbandonedRuns()
     }
 
     /// Opens a database file and applies migrations up to `version` only (tests of old databases).
     init(path: String, upTo version: String) throws {
         database = try DatabaseQueue(path: path, configuration: Self.configuration)
+        locksFolder = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("locks")
         try Self.migrator.migrate(database, upTo: version)
     }
 

@@ -55,11 +55,7 @@ extension RunHistory {
         // Cached statements: each INSERT is compiled once, however many rows it writes.
         try database.write { db in
             let run = detail.run
-            try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO runs (id, pipeline, file, file_hash, git_commit, started_at, ended_at, status, params)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [run.id, run.pipeline, run.file, run.fileHash, run.gitCommit, run.startedAt.timeIntervalSince1970,
-                                         run.endedAt?.timeIntervalSince1970, run.status, Self.json(run.params)])
+            try Self.upsert(detail.run, in: db)
             let stageInsert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO stage_executions
                 (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs, upstream)
@@ -130,7 +126,8 @@ extension RunHistory {
         try database.read { db in
             Set(try String.fetchAll(db, sql: """
                 SELECT DISTINCT s.key FROM stage_executions s JOIN (
-                    SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY pipeline ORDER BY started_at DESC) AS n FROM runs)
+                    SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY pipeline ORDER BY started_at DESC) AS n FROM runs
+                                    WHERE EXISTS (SELECT 1 FROM stage_executions e WHERE e.run_id = runs.id))
                     WHERE n <= ?) kept ON kept.id = s.run_id
                 """, arguments: [keep]))
         }

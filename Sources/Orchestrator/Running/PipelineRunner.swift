@@ -39,6 +39,9 @@ public struct PipelineRunner {
         let records = StageRecords(stateFolder: stateFolder, pipeline: pipeline.name)
         let plan = try plan(pipeline, selection: selection, records: records)
         let runId = Self.makeRunId(startedAt)
+        let started = Self.record(runId, pipeline: pipeline, startedAt: startedAt)
+        let lease = try history?.start(started)
+        defer { lease?.end() }
         let scheduler = Scheduler(pipeline: pipeline, plan: plan, store: store, executor: executor, records: records,
                                   observer: observer, cancellation: cancellation, jobs: jobs,
                                   logsFolder: stateFolder.appendingPathComponent("logs").appendingPathComponent(runId),
@@ -72,7 +75,7 @@ public struct PipelineRunner {
             }
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
-        try history?.record(Self.detail(of: outcome, pipeline: pipeline, metrics: metrics), artifacts: artifacts(of: stages))
+        try history?.record(Self.detail(of: outcome, started: started, pipeline: pipeline, metrics: metrics), artifacts: artifacts(of: stages))
         return outcome
     }
 
@@ -86,11 +89,10 @@ public struct PipelineRunner {
         }
     }
 
-    static func detail(of outcome: RunOutcome, pipeline: ResolvedPipeline, metrics: [MetricRecord]) -> RunDetail {
-        let run = RunRecord(id: outcome.runId, pipeline: pipeline.name, file: pipeline.file.path, fileHash: RunFacts.fileHash(pipeline.file),
-                            gitCommit: RunFacts.gitCommit(near: pipeline.directory), startedAt: outcome.startedAt,
-                            endedAt: outcome.startedAt.addingTimeInterval(outcome.seconds), status: outcome.status.rawValue,
-                            params: RunFacts.params(of: pipeline))
+    static func detail(of outcome: RunOutcome, started: RunRecord, pipeline: ResolvedPipeline, metrics: [MetricRecord]) -> RunDetail {
+        var run = started
+        run.status = outcome.status.rawValue
+        run.endedAt = outcome.startedAt.addingTimeInterval(outcome.seconds)
         let stages = outcome.stages.map { stage in
             StageRecord(stage: stage.name, key: stage.key, status: stage.status.rawValue, reason: stage.error ?? stage.reason,
                         seconds: stage.seconds, startOffset: stage.startOffset, endOffset: stage.endOffset,
@@ -98,6 +100,13 @@ public struct PipelineRunner {
                         upstream: pipeline.stage(stage.name)?.dependencies ?? [])
         }
         return RunDetail(run: run, stages: stages, metrics: metrics, gates: outcome.gates)
+    }
+
+    /// The run as recorded when it starts; its end fills in status and time.
+    static func record(_ runId: String, pipeline: ResolvedPipeline, startedAt: Date) -> RunRecord {
+        RunRecord(id: runId, pipeline: pipeline.name, file: pipeline.file.path, fileHash: RunFacts.fileHash(pipeline.file),
+                  gitCommit: RunFacts.gitCommit(near: pipeline.directory), startedAt: startedAt, endedAt: nil, status: RunLease.running,
+                  params: RunFacts.params(of: pipeline))
     }
 
     private func artifacts(of stages: [StageOutcome]) -> [(key: String, bytes: Int64)] {

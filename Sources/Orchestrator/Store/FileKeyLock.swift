@@ -23,6 +23,17 @@ final class FileKeyLock: KeyLock, @unchecked Sendable {
         }
     }
 
+    /// Takes the lock only if nobody holds it; nil when another process does.
+    init?(tryingPath path: String) {
+        descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return nil }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        waited = false
+    }
+
     func release() {
         guard descriptor >= 0 else { return }
         close(descriptor)
