@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import Orchestrator
 
 // Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage, 3 a gate failed, 130 interrupted.
+// A stage's supervisor must start before any thread does (see StageSupervisor).
+StageSupervisor.runIfRequested(CommandLine.arguments)
 Builtins.startParsingManifests(for: CommandLine.arguments)
 do {
     var command = try Mtrec.parseAsRoot()

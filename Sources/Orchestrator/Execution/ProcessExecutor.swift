@@ -4,7 +4,8 @@ import Foundation
 /// stopping it stops everything it started. Command stages run through
 /// `/bin/sh -c` or, in the list form, directly; built-in stages run `mtrec run-stage` on a job file.
 public struct ProcessExecutor: StageExecutor {
-    /// The mtrec binary that runs built-in stages; nil when none are available.
+    /// The mtrec binary that runs built-in stages and supervises every stage
+    /// process (`StageSupervisor`); nil when none is available (in-process tests).
     public var builtinLauncher: String?
     /// Whether stages may send transient progress lines (see `StageProgress`).
     public var showsProgress: Bool
@@ -26,7 +27,10 @@ public struct ProcessExecutor: StageExecutor {
         } else {
             throw StoreError.io("stage '\(job.stage)' needs built-in '\(job.builtin ?? "?")', which this mtrec binary cannot run")
         }
-        return try Subprocess.run(arguments, environment: environment(for: job), workingDirectory: job.workingDirectory,
+        let supervised = builtinLauncher.map {
+            StageSupervisor.wrap(arguments, launcher: $0, lockPath: job.checkpointFolder.map { $0 + ".lock" })
+        }
+        return try Subprocess.run(supervised ?? arguments, environment: environment(for: job), workingDirectory: job.workingDirectory,
                                   stdoutPath: job.stdoutLog, stderrPath: job.stderrLog, cancellation: cancellation, output: output)
     }
 

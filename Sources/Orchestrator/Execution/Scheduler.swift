@@ -174,7 +174,10 @@ public final class Scheduler: @unchecked Sendable {
             let meta = ArtifactMeta(key: planned.key, pipeline: pipeline.name, stage: stage.name, createdAt: Date(),
                                     seconds: result.seconds)
             let artifact = try store.commit(staging, outputs: stage.outputs, meta: meta, replacing: planned.reason.replacesEntry)
-            if let folder = job.checkpointFolder { try? FileManager.default.removeItem(atPath: folder) }
+            if let folder = job.checkpointFolder {
+                try? FileManager.default.removeItem(atPath: folder)
+                try? FileManager.default.removeItem(atPath: folder + ".lock")
+            }
             records.remember(planned.recipe, for: stage.name)
             finished.status = .ran
             finished.outputs = artifact.outputs.mapValues(\.path)
@@ -201,6 +204,7 @@ public final class Scheduler: @unchecked Sendable {
         let outputs = Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0, staging.outputPath($0).path) })
         let params = Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, $0.value.plainText) })
         try FileManager.default.createDirectory(at: logsFolder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: checkpointsFolder, withIntermediateDirectories: true)
         var job = StageJob(pipeline: pipeline.name, stage: stage.name, definition: stage.definition.summary,
                            params: params, paramsJSON: Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, $0.value.canonicalJSON) }),
                            inputs: inputs, outputs: outputs, workingDirectory: pipeline.directory.path,
