@@ -20,9 +20,9 @@ public enum BuiltinManifests {
               embedding_dim: {type: int, default: 8, min: 1, max: 512, doc: "size of each categorical feature's embedding"}
               bottom_units: {type: list, default: [128], doc: "shared_bottom: shared hidden layers; single_task and esmm: each network's hidden layers"}
               tower_units: {type: list, default: [64], doc: "each task tower's hidden layers"}
-              experts: {type: int, default: 4, min: 1, doc: "mmoe: experts; ple: shared experts per level"}
-              task_experts: {type: int, default: 1, min: 1, doc: "ple: task-specific experts per task per level"}
-              expert_units: {type: int, default: 64, min: 1, doc: "units of each expert"}
+              experts: {type: int, default: 4, min: 1, max: 1024, doc: "mmoe: experts; ple: shared experts per level"}
+              task_experts: {type: int, default: 1, min: 1, max: 256, doc: "ple: task-specific experts per task per level"}
+              expert_units: {type: int, default: 64, min: 1, max: 65536, doc: "units of each expert"}
               levels: {type: int, default: 1, min: 1, max: 8, doc: "ple: extraction levels"}
               dropout: {type: float, default: 0, min: 0, max: 0.9, doc: "dropout after each hidden layer in training"}
               initialization: {type: string, default: xavier, enum: [xavier, he], doc: "how hidden weights start"}
@@ -79,6 +79,7 @@ public enum BuiltinManifests {
               types: {type: map, default: {}, doc: "file: column -> float, int or string; others are inferred"}
               missing: {type: list, default: ["", "NA", "?"], doc: "file: values that mean missing"}
               select: {type: list, default: [], doc: "file: keep only these columns"}
+              max_field_bytes: {type: int, default: 1048576, min: 1, doc: "file: a row with a longer field (or a JSON Lines text value) is rejected"}
               max_rejected_share: {type: float, default: 0.05, min: 0, max: 1, doc: "fail when more than this share of rows is rejected"}
             """#),
         EmbeddedManifest(fileName: "evaluate.yaml", text: #"""

@@ -70,6 +70,6 @@ extension BuiltinContext {
 
     /// A line on the stage's stdout (kept in its log).
     func log(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        StandardStreams.out(text + "\n")
     }
 }

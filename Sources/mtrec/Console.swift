@@ -15,11 +15,11 @@ enum Console {
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStreams.error(text + "\n")
     }
 
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        StandardStreams.out(text + "\n")
     }
 
     static func paint(_ text: String, _ code: String) -> String {

@@ -26,7 +26,7 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
             guard Console.showsProgress else { return }
             lock.lock()
             let text = "\(Console.paint("  \(name) |", "2")) \(line.dropFirst(StageProgress.marker.count))"
-            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + text).utf8))
+            StandardStreams.out("\r\u{1B}[K" + text)
             transientShown = true
             lock.unlock()
             return
@@ -42,7 +42,7 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
             say("\(Console.paint("cached", "2")) \(outcome.name)")
         case .failed:
             var text = "\(Console.paint("FAILED", "31")) \(outcome.name)  \(outcome.error ?? "")"
-            if let tail = StderrTail.read(outcome.stderrLog), !tail.isEmpty {
+            if let tail = outcome.stderrTail ?? StderrTail.read(outcome.stderrLog), !tail.isEmpty {
                 text += "\n" + tail.map { "        | \($0)" }.joined(separator: "\n")
             }
             say(text)
@@ -58,7 +58,7 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
     private func say(_ text: String) {
         lock.lock()
         if transientShown {
-            FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+            StandardStreams.out("\r\u{1B}[K")
             transientShown = false
         }
         if timestamps {

@@ -13,7 +13,7 @@ enum JUnitReport {
             case .failed, .blocked:
                 failures += 1
                 let message = stage.error ?? stage.reason
-                let tail = (StderrTail.read(stage.stderrLog) ?? []).joined(separator: "\n")
+                let tail = (stage.stderrTail ?? StderrTail.read(stage.stderrLog) ?? []).joined(separator: "\n")
                 body = "<failure message=\"\(escape(message))\" type=\"\(stage.status.rawValue)\">\(escape(tail))</failure>"
             case .skipped:
                 skipped += 1

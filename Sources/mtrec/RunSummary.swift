@@ -23,7 +23,7 @@ enum RunSummary {
         for stage in outcome.stages where stage.status == .failed {
             text += "\nstage '\(stage.name)' failed: \(stage.error ?? "unknown error")"
             if let log = stage.stderrLog { text += "\n  stderr: \(log)" }
-            if let tail = StderrTail.read(stage.stderrLog), !tail.isEmpty {
+            if let tail = stage.stderrTail ?? StderrTail.read(stage.stderrLog), !tail.isEmpty {
                 text += "\n" + tail.map { "  | \($0)" }.joined(separator: "\n")
             }
         }

@@ -16,6 +16,6 @@ do {
         print(Mtrec.fullMessage(for: error))
         exit(0)
     }
-    FileHandle.standardError.write(Data((Mtrec.fullMessage(for: error) + "\n").utf8))
+    StandardStreams.error(Mtrec.fullMessage(for: error) + "\n")
     exit(2)
 }

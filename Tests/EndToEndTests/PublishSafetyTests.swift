@@ -30,6 +30,31 @@ struct PublishSafetyTests {
         #expect(runs.stdout.contains("publish_failed"), "\(runs.stdout)")
     }
 
+    @Test func fourRunsAtOnceAllPublishTheSameDestinationAndAreAllRecorded() throws {
+        let mtrec = try MtrecProcess()
+        defer { mtrec.remove() }
+        _ = try mtrec.write("race.yaml", """
+            name: race
+            params: {round: 0}
+            stages:
+              numbers: {command: "seq {params.round} 50 > {outputs.nums}", outputs: [nums], with: {round: "${params.round}"}}
+              total: {command: "awk '{s+=$1} END {print s}' {inputs.n} > {outputs.t}", inputs: {n: numbers.nums}, outputs: [t]}
+            publish:
+              out/total.txt: total.t
+            """)
+        for round in 1...2 {
+            let runs = try (0..<4).map { try mtrec.start(["run", "race.yaml", "--set", "params.round=\(round)"], tag: "r\(round)-\($0)") }
+            runs.forEach { $0.waitUntilExit() }
+            for (index, run) in runs.enumerated() {
+                #expect(run.terminationStatus == 0, "round \(round) run \(index): \((try? mtrec.read("r\(round)-\(index).stderr")) ?? "")")
+            }
+            #expect(try mtrec.read("out/total.txt") == "\((round...50).reduce(0, +))\n")
+        }
+        let runs = try mtrec.run("runs")
+        #expect(runs.stdout.components(separatedBy: "succeeded").count - 1 == 8, "\(runs.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mtrec.path("out")) == ["total.txt"], "no temporary copy is left")
+    }
+
     @Test func aForcedStageIsPublishedAgain() throws {
         let mtrec = try MtrecProcess()
         defer { mtrec.remove() }

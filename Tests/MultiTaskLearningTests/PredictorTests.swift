@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 @testable import MultiTaskLearning
 
@@ -44,9 +46,31 @@ struct PredictorTests {
 
     @Test func parallelScoringLeavesTheBLASThreadCountAsItWas() throws {
         let (model, data) = try trainedModel(.mmoe)
-        let before = BLAS.threads
+        // Other tests predict at the same time: read the count only while none of them holds it at one.
+        let before = BLAS.outsideOneThreadSections { BLAS.threads }
         _ = Predictor.predict(model, on: data, minimumPartRows: 100, workers: 2)
-        #expect(BLAS.threads == before)
+        #expect(BLAS.outsideOneThreadSections { BLAS.threads } == before)
+    }
+
+    @Test func overlappingOneThreadSectionsRestoreTheCountWhenTheLastEnds() {
+        BLAS.outsideOneThreadSections {}
+        let outside = BLAS.outsideOneThreadSections { BLAS.threads }
+        let inner = DispatchSemaphore(value: 0), outerDone = DispatchSemaphore(value: 0)
+        let seen = Mutex<[Int]>([])
+        DispatchQueue.global().async {
+            BLAS.withOneThread {
+                inner.signal()          // the second section opens while this one is open
+                outerDone.wait()
+                seen.withLock { $0.append(BLAS.threads) }
+            }
+        }
+        inner.wait()
+        BLAS.withOneThread {
+            seen.withLock { $0.append(BLAS.threads) }
+        }
+        outerDone.signal()
+        #expect(BLAS.outsideOneThreadSections { BLAS.threads } == outside)
+        #expect(seen.withLock { $0 } == [1, 1], "the first section to end must not restore the count under the other")
     }
 
     @Test func aReplicaHasTheSameWeightsButItsOwnStorage() throws {

@@ -92,8 +92,12 @@ struct CollectAndCleanTests {
         let harness = try StageHarness()
         defer { harness.remove() }
         let file = try harness.write("events.csv", Self.badCSV)
-        #expect(throws: StageFailure.self) {
+        do {
             try harness.run(CollectStage(), params: ["source": .string("file"), "max_rejected_share": .float(0.05)], inputs: ["file": file])
+            Issue.record("collect passed with too many bad rows")
+        } catch let failure as StageFailure {
+            // A failed stage keeps no outputs, so the reasons must be in the error itself.
+            #expect(failure.description.contains("first: line 3: expected 4 fields, found 3; line 4: column 'price'"), "\(failure)")
         }
     }
 

@@ -117,6 +117,52 @@ struct PipelineStagesTests {
         #expect(a == b, "resuming after epoch 1 gives the weights of an uninterrupted run")
     }
 
+    @Test func aModelTooBigForThisMachineIsRefusedBeforeAllocating() throws {
+        let chain = try chain(epochs: 1)
+        defer { chain.harness.remove() }
+        // 1,024 experts of 65,536 units over ~50 inputs: billions of weights.
+        do {
+            try chain.harness.run(BuildModelStage(), params: ["tasks": .stringMap([("click", "binary")]), "experts": .int(1024),
+                                                              "expert_units": .int(65536)],
+                                  inputs: ["transform": chain.features["transform"]!.path], tag: "huge")
+            Issue.record("a model of billions of weights was built")
+        } catch let failure as StageFailure {
+            #expect(failure.description.contains("parameters") && failure.description.contains("GiB to train")
+                    && failure.description.contains("lower expert_units (65536)"), "\(failure)")
+        }
+    }
+
+    @Test(.enabled(if: TinyFilesystem.canMount, "mounting a tmpfs needs root"))
+    func aFullDiskIsAClearErrorWithThePathAndLeavesNoHalfCheckpoint() throws {
+        let chain = try chain(epochs: 1)
+        defer { chain.harness.remove() }
+        let full = try #require(TinyFilesystem(bytes: 32 * 1024))
+        defer { full.remove() }
+        do {
+            try chain.harness.run(TrainStage(), params: ["epochs": .int(2), "batch_size": .int(128)],
+                                  inputs: ["dataset": chain.features["train"]!.path, "model": chain.model["model"]!.path,
+                                           "loss": chain.loss["loss"]!.path, "transform": chain.features["transform"]!.path],
+                                  tag: "full", outputsIn: full.root)
+            Issue.record("training on a 32 KiB disk succeeded")
+        } catch {
+            let text = ErrorText.describe(error)
+            #expect(text.contains("cannot save the checkpoint after epoch 1") && text.contains("No space left on device")
+                    && text.contains(full.root.path), "\(text)")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: full.root.path)
+        #expect(!left.contains { $0.hasSuffix(".new") }, "a half-written checkpoint was left: \(left)")
+
+        let cleanFull = try #require(TinyFilesystem(bytes: 8 * 1024))
+        defer { cleanFull.remove() }
+        do {
+            try chain.harness.run(CleanStage(), inputs: ["events": chain.features["train"]!.path], tag: "clean-full", outputsIn: cleanFull.root)
+            Issue.record("clean wrote its table to an 8 KiB disk")
+        } catch {
+            let text = ErrorText.describe(error)
+            #expect(text.contains("No space left on device") && text.contains(cleanFull.root.path), "\(text)")
+        }
+    }
+
     @Test func buildModelAndJointLossRefuseWhatTheyCannotBuild() throws {
         let chain = try chain(epochs: 1)
         defer { chain.harness.remove() }

@@ -32,7 +32,7 @@ struct StageHarness {
     /// Runs `stage` and returns its output paths by name.
     @discardableResult
     func run(_ stage: any BuiltinStage, params: [String: ParamValue] = [:], inputs: [String: String] = [:],
-             tag: String? = nil) throws -> [String: URL] {
+             tag: String? = nil, outputsIn outputRoot: URL? = nil) throws -> [String: URL] {
         let manifest = try #require(Self.catalog[stage.name], "no manifest for \(stage.name)")
         var json: [String: String] = [:]
         for declaration in manifest.params {
@@ -41,13 +41,13 @@ struct StageHarness {
             }
         }
         for name in params.keys where manifest.param(name) == nil { Issue.record("\(stage.name) has no param '\(name)'") }
-        let outputFolder = folder.appendingPathComponent("out-\(tag ?? stage.name)")
+        let outputFolder = (outputRoot ?? folder).appendingPathComponent("out-\(tag ?? stage.name)")
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         let outputs = Dictionary(uniqueKeysWithValues: manifest.outputs.map { ($0.name, outputFolder.appendingPathComponent($0.name)) })
         let job = StageJob(pipeline: "test", stage: stage.name, definition: "uses: \(stage.name)", builtin: stage.name,
                            params: [:], paramsJSON: json, inputs: inputs, outputs: outputs.mapValues(\.path),
                            workingDirectory: folder.path, stdoutLog: "", stderrLog: "",
-                           checkpointFolder: folder.appendingPathComponent("checkpoint-\(tag ?? stage.name)").path)
+                           checkpointFolder: (outputRoot ?? folder).appendingPathComponent("checkpoint-\(tag ?? stage.name)").path)
         try stage.run(BuiltinContext(job: job))
         return outputs
     }

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Matrix products on Tensors, all through OpenBLAS's cblas_sgemm.
 public enum BLAS {
@@ -26,4 +27,46 @@ public enum BLAS {
 
     /// OpenBLAS's thread count.
     public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS on one thread (its callers run their own
+    /// threads). The count is global, so overlapping sections are counted:
+    /// the first one saves the count, the last one to end restores it.
+    public static func withOneThread<Result>(_ body: () throws -> Result) rethrows -> Result {
+        sections.lock()
+        if sections.open == 0 { sections.saved = threads }
+        sections.open += 1
+        setThreads(1)
+        sections.unlock()
+        defer {
+            sections.lock()
+            sections.open -= 1
+            if sections.open == 0 {
+                setThreads(sections.saved)
+                sections.broadcast()
+            }
+            sections.unlock()
+        }
+        return try body()
+    }
+
+    /// Runs `body` while no one-thread section is open (it waits for them to end).
+    public static func outsideOneThreadSections<Result>(_ body: () -> Result) -> Result {
+        sections.lock()
+        defer { sections.unlock() }
+        while sections.open > 0 { sections.wait() }
+        return body()
+    }
+
+    /// How many sections are open and the count to restore, guarded by `condition`.
+    private final class Sections: @unchecked Sendable {
+        let condition = NSCondition()
+        var open = 0
+        var saved = 1
+        func lock() { condition.lock() }
+        func unlock() { condition.unlock() }
+        func wait() { condition.wait() }
+        func broadcast() { condition.broadcast() }
+    }
+
+    private static let sections = Sections()
 }

@@ -26,13 +26,12 @@ public enum Predictor {
             predict(model, on: data, rows: 0..<data.count, batchSize: batchSize, into: targets)
         } else {
             let work = PartitionedWork(replicas: [model] + (1..<parts).map { _ in model.inferenceReplica() }, targets: targets)
-            let threads = BLAS.threads
-            BLAS.setThreads(1)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let rows = (data.count * part / parts)..<(data.count * (part + 1) / parts)
-                predict(work.replicas[part], on: data, rows: rows, batchSize: batchSize, into: work.targets)
+            BLAS.withOneThread {
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let rows = (data.count * part / parts)..<(data.count * (part + 1) / parts)
+                    predict(work.replicas[part], on: data, rows: rows, batchSize: batchSize, into: work.targets)
+                }
             }
-            BLAS.setThreads(threads)
             for replica in work.replicas.dropFirst() { model.addGateStatistics(from: replica) }
         }
         return targets.map { Array(UnsafeBufferPointer(start: $0, count: data.count)) }

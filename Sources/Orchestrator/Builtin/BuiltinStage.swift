@@ -57,18 +57,18 @@ public struct BuiltinRegistry: Sendable {
     public func run(jobFile: String) -> Int32 {
         guard let data = FileManager.default.contents(atPath: jobFile),
               let job = try? JSONDecoder().decode(StageJob.self, from: data) else {
-            FileHandle.standardError.write(Data("mtrec run-stage: cannot read job file '\(jobFile)'\n".utf8))
+            StandardStreams.error("mtrec run-stage: cannot read job file '\(jobFile)'\n")
             return 2
         }
         guard let name = job.builtin, let stage = stages[name] else {
-            FileHandle.standardError.write(Data("mtrec run-stage: no built-in stage '\(job.builtin ?? "")'; known: \(names.joined(separator: ", "))\n".utf8))
+            StandardStreams.error("mtrec run-stage: no built-in stage '\(job.builtin ?? "")'; known: \(names.joined(separator: ", "))\n")
             return 2
         }
         do {
             try stage.run(BuiltinContext(job: job))
             return 0
         } catch {
-            FileHandle.standardError.write(Data("stage '\(job.stage)' (\(name)) failed: \(error)\n".utf8))
+            StandardStreams.error("stage '\(job.stage)' (\(name)) failed: \(ErrorText.describe(error))\n")
             return 1
         }
     }

@@ -168,6 +168,7 @@ public final class Scheduler: @unchecked Sendable {
         guard result.succeeded else {
             store.discard(staging)
             finished.error = result.signal.map { "killed by signal \($0)" } ?? "exited with code \(result.exitCode)"
+            finished.stderrTail = result.stderrTail
             return (finished, nil)
         }
         do {

@@ -31,6 +31,8 @@ public struct ExecutionResult: Sendable {
     public var signal: Int32?
     public var seconds: Double
     public var peakMemoryBytes: Int64?
+    /// The last lines the stage wrote to stderr.
+    public var stderrTail: [String] = []
 
     public var succeeded: Bool { exitCode == 0 && signal == nil }
 }

@@ -24,6 +24,8 @@ public struct StageOutcome: Codable, Sendable {
     public var peakMemoryBytes: Int64?
     public var stdoutLog: String?
     public var stderrLog: String?
+    /// A failed stage's last stderr lines, kept even when its log could not be written.
+    public var stderrTail: [String]?
     /// What went wrong, for failed and blocked stages.
     public var error: String?
 }

@@ -67,11 +67,17 @@ public struct PipelineRunner {
         if outcome.status == .succeeded {
             // A failed copy is part of the run's record, not an escape from it.
             do {
+                // One publisher at a time per state folder: runs publishing the same
+                // destination take turns, and published.tsv is read and written whole.
+                let locks = stateFolder.appendingPathComponent("locks")
+                try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
+                let lock = try FileKeyLock(path: locks.appendingPathComponent("publish.lock").path)
+                defer { lock.release() }
                 outcome.published = try Publisher.publish(pipeline.publish, from: stages,
                                                             published: PublishedCopies(stateFolder: stateFolder))
             } catch {
                 outcome.status = .publishFailed
-                outcome.publishError = "\(error)"
+                outcome.publishError = ErrorText.describe(error)
             }
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9

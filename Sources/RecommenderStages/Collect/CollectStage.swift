@@ -38,7 +38,8 @@ struct CollectStage: BuiltinStage {
             let name = url.lastPathComponent
             let format = context.string("format") ?? "auto"
             if format == "jsonl" || (format == "auto" && (name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".ndjson"))) {
-                (table, rejected) = try JSONLinesFile(select: context.stringList("select")).read(url)
+                (table, rejected) = try JSONLinesFile(select: context.stringList("select"),
+                                                      maxFieldBytes: try context.requiredInt("max_field_bytes")).read(url)
             } else {
                 (table, rejected) = try reader(context, for: url).read(url)
             }
@@ -62,7 +63,9 @@ struct CollectStage: BuiltinStage {
         if total > 0, Double(rejected.count) / Double(total) > limit {
             // The outputs of a failed stage are discarded: keep every rejected row in the log.
             for row in rejected.dropFirst(20) { context.log("  line \(row.line): \(row.reason)") }
-            throw StageFailure("\(rejected.count) of \(total) rows rejected (\(String(format: "%.1f", 100 * Double(rejected.count) / Double(total)))%), more than max_rejected_share \(limit); see the 'rejected' output")
+            throw StageFailure("\(rejected.count) of \(total) rows rejected (\(String(format: "%.1f", 100 * Double(rejected.count) / Double(total)))%), more than max_rejected_share \(limit); "
+                + "first: " + rejected.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+                + " (every rejected line is in this stage's log)")
         }
         try context.write(table, to: "events")
     }
@@ -80,6 +83,7 @@ struct CollectStage: BuiltinStage {
         reader.names = context.stringList("columns")
         reader.missingMarkers = Set(context.stringList("missing"))
         reader.select = context.stringList("select")
+        reader.maxFieldBytes = try context.requiredInt("max_field_bytes")
         for (name, type) in context.stringMap("types") {
             guard let parsed = DelimitedFile.ColumnType(rawValue: "\(type)") else {
                 throw StageFailure("types: column '\(name)' has unknown type '\(type)'; use float, int or string")

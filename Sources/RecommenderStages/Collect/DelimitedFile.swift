@@ -5,6 +5,9 @@ public struct RejectedRow: Sendable, Equatable {
     public var line: Int
     public var reason: String
     public var raw: String
+
+    /// How much of a rejected row's text is kept.
+    static let rawLimit = 1_000
 }
 
 /// Reads delimited text (CSV, TSV, ", "-separated; optionally gzip-compressed)
@@ -28,6 +31,9 @@ struct DelimitedFile {
     var missingMarkers: Set<String> = ["", "NA", "?"]
     var select: [String] = []
     var trim = true
+    /// A longer field rejects its row: a stray quote or a binary file would
+    /// otherwise make one value of gigabytes.
+    var maxFieldBytes = 1 << 20
 
     func read(_ url: URL) throws -> (table: Table, rejected: [RejectedRow]) {
         let contents = try Self.contents(of: url)
@@ -60,7 +66,11 @@ struct DelimitedFile {
         func line(_ part: Int, _ row: Int) -> Int { linesBeforeBody + scan.linesBefore[part] + scan.parts[part].lines[row] }
         func raw(_ part: Int, _ row: Int) -> String {
             let scanned = scan.parts[part]
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[scanned.rowStarts[row]..<scanned.rowEnds[row]]), as: UTF8.self)
+            let (start, end) = (scanned.rowStarts[row], scanned.rowEnds[row])
+            // A rejected row is kept for a person to read: a huge one is cut.
+            let shown = min(end, start + RejectedRow.rawLimit)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<shown]), as: UTF8.self)
+            return shown == end ? text : text + "... (\(end - start) bytes)"
         }
         func fields(_ part: Int, _ row: Int) -> [FieldSpan] {
             splitter.fields(scan.parts[part].rowStarts[row], scan.parts[part].rowEnds[row])
@@ -71,8 +81,16 @@ struct DelimitedFile {
         var kept = scan.parts.indices.map { part in
             scan.parts[part].fieldCounts.indices.filter { row in
                 let count = scan.parts[part].fieldCounts[row]
-                guard count != columnNames.count else { return true }
-                rejected.append(RejectedRow(line: line(part, row), reason: "expected \(columnNames.count) fields, found \(count)",
+                guard count == columnNames.count else {
+                    rejected.append(RejectedRow(line: line(part, row), reason: "expected \(columnNames.count) fields, found \(count)",
+                                                raw: raw(part, row)))
+                    return false
+                }
+                // Only a line longer than the limit can hold a field longer than it.
+                guard scan.parts[part].rowEnds[row] - scan.parts[part].rowStarts[row] > maxFieldBytes,
+                      let long = fields(part, row).firstIndex(where: { $0.byteCount > maxFieldBytes }) else { return true }
+                rejected.append(RejectedRow(line: line(part, row),
+                                            reason: "column '\(columnNames[long])': a field of \(fields(part, row)[long].byteCount) bytes, over the limit of \(maxFieldBytes) (param max_field_bytes)",
                                             raw: raw(part, row)))
                 return false
             }

@@ -6,6 +6,8 @@ import Foundation
 /// JSON objects are returned as rejected rows with their line number.
 struct JSONLinesFile {
     var select: [String] = []
+    /// A longer text value rejects its row (see DelimitedFile.maxFieldBytes).
+    var maxFieldBytes = 1 << 20
 
     func read(_ url: URL) throws -> (table: Table, rejected: [RejectedRow]) {
         let text = String(decoding: try DelimitedFile.contents(of: url), as: UTF8.self)
@@ -18,6 +20,15 @@ struct JSONLinesFile {
             guard !trimmed.isEmpty else { continue }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any] else {
                 rejected.append(RejectedRow(line: offset + 1, reason: "not a JSON object", raw: String(trimmed.prefix(200))))
+                continue
+            }
+            // Only a line longer than the limit can hold a value longer than it.
+            if trimmed.utf8.count > maxFieldBytes,
+               let (key, length) = object.lazy.compactMap({ key, value in (value as? String).map { (key, $0.utf8.count) } })
+                   .first(where: { $0.1 > maxFieldBytes }) {
+                rejected.append(RejectedRow(line: offset + 1,
+                                            reason: "key '\(key)': a value of \(length) bytes, over the limit of \(maxFieldBytes) (param max_field_bytes)",
+                                            raw: String(trimmed.prefix(200)) + "... (\(trimmed.utf8.count) bytes)"))
                 continue
             }
             for key in object.keys.sorted() where known.insert(key).inserted { names.append(key) }

@@ -4,6 +4,9 @@ struct FieldSpan {
     var end: Int
     var unquoted: String?
 
+    /// The field's length in the file (quotes and doubled quotes included).
+    var byteCount: Int { end - start }
+
     func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         unquoted ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }

@@ -41,10 +41,25 @@ struct BuildModelStage: BuiltinStage {
             dropout: Float(try context.requiredDouble("dropout")),
             initialization: Dense.Initialization(rawValue: try context.requiredString("initialization")) ?? .xavier,
             seed: UInt64(try context.requiredInt("seed")))
+        try checkSize(of: architecture)
         let model = ModelFactory.make(architecture)
         try ModelStore.save(model, to: context.output("model"))
         let count = model.parameters.reduce(0) { $0 + $1.value.count }
         context.log("build_model: \(kind.rawValue) with \(tasks.count) tasks (\(tasks.map(\.name).joined(separator: ", "))), \(count) parameters")
+    }
+
+    /// Refuses a model whose training state would not fit in half of this
+    /// machine's memory, before a single weight is allocated.
+    private func checkSize(of architecture: ModelArchitecture) throws {
+        let count = architecture.parameterCount
+        let needed = count * ModelArchitecture.trainingBytesPerParameter
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard needed > memory / 2 else { return }
+        let gib = { (bytes: Double) in String(format: "%.1f GiB", bytes / 1_073_741_824) }
+        throw StageFailure("the \(architecture.kind.rawValue) model would have \(String(format: "%.0f", count)) parameters, "
+            + "\(gib(needed)) to train (weight, gradient and two Adam moments each), more than half of this machine's \(gib(memory)); "
+            + "lower expert_units (\(architecture.expertUnits)), experts (\(architecture.experts)), bottom_units, tower_units "
+            + "or embedding_dim (\(architecture.features.embeddingDimension))")
     }
 }
 

@@ -81,7 +81,19 @@ struct Checkpoint {
         let manager = FileManager.default
         let fresh = folder.appendingPathExtension("new")
         try? manager.removeItem(at: fresh)
-        try manager.createDirectory(at: fresh, withIntermediateDirectories: true)
+        do {
+            try write(state, to: fresh)
+        } catch {
+            // A half-written checkpoint (a full disk, say) is not left behind; the last whole one stays.
+            try? manager.removeItem(at: fresh)
+            throw StageFailure("cannot save the checkpoint after epoch \(state.records.count): \(ErrorText.describe(error))")
+        }
+        try? manager.removeItem(at: folder)
+        try manager.moveItem(at: fresh, to: folder)
+    }
+
+    private func write(_ state: TrainingState, to fresh: URL) throws {
+        try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true)
         var all = tensors
         if let best = state.best {
             for (parameter, values) in zip(trainer.model.parameters, best.weights) {
@@ -92,8 +104,6 @@ struct Checkpoint {
         let progress = Progress(records: state.records, optimizerStep: trainer.optimizer.step,
                                 bestValue: state.best?.value, bestEpoch: state.best?.epoch)
         try JSONEncoder().encode(progress).write(to: fresh.appendingPathComponent("progress.json"))
-        try? manager.removeItem(at: folder)
-        try manager.moveItem(at: fresh, to: folder)
     }
 
     /// The state of the last finished epoch, with weights and optimizer
@@ -139,7 +149,7 @@ final class ProgressLine: @unchecked Sendable {
         let remaining = Double(progress.batches - progress.batch) * Double(progress.batch) / max(progress.samplesPerSecond, 1)
         let line = String(format: "epoch %d  batch %d/%d  %@  %.0f samples/s  ETA %.0fs", progress.epoch, progress.batch,
                           progress.batches, losses, progress.samplesPerSecond, remaining)
-        FileHandle.standardOutput.write(Data((StageProgress.marker + line + "\n").utf8))
+        StandardStreams.out(StageProgress.marker + line + "\n")
     }
 
     func finish(_ record: EpochRecord) {
@@ -149,6 +159,6 @@ final class ProgressLine: @unchecked Sendable {
             let metrics = ["auc", "rmse"].compactMap { name in evaluation.value(name).map { "\(name) \(String(format: "%.4f", $0))" } }
             if !metrics.isEmpty { line += "; valid \(evaluation.task) " + metrics.joined(separator: " ") }
         }
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        StandardStreams.out(line + "\n")
     }
 }

@@ -1,8 +1,11 @@
 import Foundation
 
 /// Reads and writes one-dimensional .npy files (format version 1.0), so
-/// numpy opens each column with `np.load`: float32 as '<f4', int64 as '<i8',
-/// text as fixed-width UTF-8 bytes '|S<n>'.
+/// numpy opens each column with `np.load`: float32 as '<f4', int64 as '<i8'.
+/// Text is two arrays: every value's UTF-8 bytes one after another ('|u1') and
+/// the n + 1 offsets where each starts ('<i8'), so one long value costs its own
+/// bytes, not a fixed width times every row. Fixed-width '|S<n>' columns, the
+/// earlier text format, are still read.
 enum NumpyFormat {
     enum FormatError: Error, CustomStringConvertible {
         case invalid(String, reason: String)
@@ -25,16 +28,49 @@ enum NumpyFormat {
         case .int(let values):
             descriptor = "<i8"
             values.withUnsafeBufferPointer { payload.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: values.count * 8)) }
-        case .string(let values):
-            let width = max(1, values.map(\.utf8.count).max() ?? 1)
-            descriptor = "|S\(width)"
-            payload.reserveCapacity(values.count * width)
-            for value in values {
-                payload.append(contentsOf: Array(value.utf8))
-                payload.append(contentsOf: [UInt8](repeating: 0, count: width - value.utf8.count))
-            }
+        case .string:
+            preconditionFailure("text columns are written with encodeText")
         }
-        var header = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': (\(column.count),), }"
+        return file(descriptor: descriptor, count: column.count, payload: payload)
+    }
+
+    /// A text column as (offsets, bytes): value i is `bytes[offsets[i] ..< offsets[i + 1]]`.
+    static func encodeText(_ values: [String]) -> (offsets: Data, bytes: Data) {
+        var offsets: [Int64] = [0]
+        offsets.reserveCapacity(values.count + 1)
+        var bytes = Data()
+        for value in values {
+            bytes.append(contentsOf: value.utf8)
+            offsets.append(Int64(bytes.count))
+        }
+        return (encode(.int(offsets)), file(descriptor: "|u1", count: bytes.count, payload: bytes))
+    }
+
+    static func decodeText(offsets offsetsData: Data, bytes bytesData: Data, files: (offsets: String, bytes: String)) throws -> Column {
+        guard case .int(let offsets) = try decode(offsetsData, file: files.offsets), let last = offsets.last, offsets.first == 0 else {
+            throw FormatError.invalid(files.offsets, reason: "text offsets must be int64 starting at 0")
+        }
+        let bytes = try rawBytes(bytesData, file: files.bytes)
+        guard Int(last) == bytes.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw FormatError.invalid(files.offsets, reason: "offsets do not run in order to the \(bytes.count) bytes of \(files.bytes)")
+        }
+        return .string(bytes.withUnsafeBufferPointer { buffer in
+            (0..<(offsets.count - 1)).map { row in
+                String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(offsets[row])..<Int(offsets[row + 1])]), as: UTF8.self)
+            }
+        })
+    }
+
+    /// A one-dimensional '|u1' file's payload.
+    private static func rawBytes(_ data: Data, file: String) throws -> [UInt8] {
+        let (descriptor, count, start, bytes) = try parseHeader(data, file: file)
+        guard descriptor == "|u1" || descriptor == "<u1" else { throw FormatError.invalid(file, reason: "text bytes must be uint8, not \(descriptor)") }
+        guard start + count <= bytes.count else { throw FormatError.invalid(file, reason: "truncated data") }
+        return Array(bytes[start..<(start + count)])
+    }
+
+    private static func file(descriptor: String, count: Int, payload: Data) -> Data {
+        var header = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': (\(count),), }"
         // Magic (6) + version (2) + length (2) + header + newline, padded to 64 bytes.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -46,7 +82,8 @@ enum NumpyFormat {
         return data
     }
 
-    static func decode(_ data: Data, file: String) throws -> Column {
+    /// The header's dtype, the element count, where the payload starts, and the file's bytes.
+    private static func parseHeader(_ data: Data, file: String) throws -> (descriptor: String, count: Int, start: Int, bytes: [UInt8]) {
         guard data.count >= 10, data.prefix(6) == Data([0x93] + Array("NUMPY".utf8)) else {
             throw FormatError.invalid(file, reason: "no NUMPY magic")
         }
@@ -63,7 +100,13 @@ enum NumpyFormat {
         guard !header.contains("'fortran_order': True") else { throw FormatError.invalid(file, reason: "Fortran order") }
         let dimensions = shape.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard dimensions.count == 1, let count = dimensions.first else { throw FormatError.invalid(file, reason: "not one-dimensional: \(shape)") }
-        let start = headerStart + headerLength
+        // Every element takes at least one byte, so a larger count is a damaged header.
+        guard count >= 0, count <= bytes.count else { throw FormatError.invalid(file, reason: "shape (\(count),) does not fit the file") }
+        return (descriptor, count, headerStart + headerLength, bytes)
+    }
+
+    static func decode(_ data: Data, file: String) throws -> Column {
+        let (descriptor, count, start, bytes) = try parseHeader(data, file: file)
         func payload(width: Int) throws -> ArraySlice<UInt8> {
             guard start + count * width <= bytes.count else { throw FormatError.invalid(file, reason: "truncated data") }
             return bytes[start..<(start + count * width)]
