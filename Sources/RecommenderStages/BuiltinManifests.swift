@@ -63,6 +63,7 @@ public enum BuiltinManifests {
               events: {type: table, doc: "one row per impression (or per file row)"}
               rejected: {type: csv, doc: "rows that could not be read: line, reason, raw row"}
               report: {type: json, doc: "rows, rejected counts by reason, column types; label correlation for mmoe_synthetic"}
+              truth: {type: json, doc: "simulate: every user's and item's latent factors behind the clicks, for evaluate's expected click; null for other sources"}
             params:
               source: {type: string, default: simulate, enum: [simulate, mmoe_synthetic, file], doc: "where the events come from"}
               seed: {type: int, default: 7, doc: "seed of the generators"}
@@ -92,6 +93,9 @@ public enum BuiltinManifests {
               transform: {type: json, doc: "the features stage's transform"}
               test: {type: table, doc: "encoded test rows (features.test)"}
               recommendations: {type: csv, optional: true, doc: "rank's recommendations, for ranking metrics"}
+              history: {type: table, optional: true, doc: "training rows: their items are never relevant, and the popularity baseline counts their positives"}
+              valid: {type: table, optional: true, doc: "validation rows: their items are never relevant and left out of the baselines' lists too"}
+              truth: {type: json, optional: true, doc: "collect's truth (simulate): the expected click of the model's, popularity's and the oracle's lists"}
             outputs:
               metrics: {type: metrics, doc: "per task ({click: {auc, gauc, logloss}, rating: {mse, rmse, mae}}), ranking, gate weights, feature importances; gates name these as evaluate.click.auc"}
             params:
@@ -175,11 +179,12 @@ public enum BuiltinManifests {
             inputs:
               scores: {type: table, doc: "predict's scores"}
               history: {type: table, optional: true, doc: "training rows (seen items and popularity)"}
+              valid: {type: table, optional: true, doc: "validation rows: their items are left out of the lists too (with exclude_seen)"}
               users: {type: table, optional: true, doc: "users to serve; those without scores get popular items (cold start)"}
             outputs:
               recommendations: {type: csv, doc: "user, rank, item, score, one column per task, source (model or popularity)"}
             params:
-              expression: {type: string, default: click, doc: "fusion of task scores, e.g. click * conversion or 0.7*click + 0.3*rating/5"}
+              expression: {type: string, default: click, doc: "fusion of task scores and popularity (an item's training rows over the most any item has), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
               top_k: {type: int, default: 10, min: 1, max: 1000, doc: "items per user"}
               exclude_seen: {type: bool, default: true, doc: "leave out items the user interacted with in history"}
               max_per_category: {type: int, default: 0, min: 0, doc: "at most this many items of one category per list (0 = no cap)"}

@@ -22,11 +22,12 @@ struct CollectStage: BuiltinStage {
         var table: Table
         var rejected: [RejectedRow] = []
         var requested: Double?, measured: Double?
+        var truth: SimulatorTruth?
         switch source {
         case "simulate":
-            table = EcommerceSimulator(users: try context.requiredInt("users"), items: try context.requiredInt("items"),
-                                       impressions: try context.requiredInt("impressions"),
-                                       seed: UInt64(try context.requiredInt("seed"))).run()
+            (table, truth) = EcommerceSimulator(users: try context.requiredInt("users"), items: try context.requiredInt("items"),
+                                                impressions: try context.requiredInt("impressions"),
+                                                seed: UInt64(try context.requiredInt("seed"))).generate()
         case "mmoe_synthetic":
             requested = try context.requiredDouble("correlation")
             (table, measured) = MMoESyntheticData.table(rows: try context.requiredInt("rows"), dimensions: try context.requiredInt("dimensions"),
@@ -55,6 +56,8 @@ struct CollectStage: BuiltinStage {
                             columns: Dictionary(uniqueKeysWithValues: zip(table.names, table.columns.map(\.typeName))),
                             requestedCorrelation: requested, measuredLabelCorrelation: measured)
         try context.writeJSON(report, to: "report")
+        // Only the simulator knows the truth; other sources write null.
+        try context.writeJSON(truth, to: "truth")
         context.log("collect: \(table.rowCount) rows from \(source), \(rejected.count) rejected")
         for row in rejected.prefix(20) { context.log("  line \(row.line): \(row.reason)") }
         if let measured, let requested {

@@ -5,7 +5,8 @@ import MultiTaskLearning
 /// items (category, brand, price), latent tastes, and impressions at a
 /// position. A click depends on user-item affinity, popularity, position and
 /// device; a conversion can only follow a click, a rating only a conversion.
-/// The true click and conversion probabilities are kept for diagnostics.
+/// The true click and conversion probabilities are kept for diagnostics, and
+/// the latent factors behind them are returned as `SimulatorTruth`.
 struct EcommerceSimulator {
     var users: Int
     var items: Int
@@ -17,7 +18,9 @@ struct EcommerceSimulator {
     static let devices = ["ios", "android", "web"]
     static let categories = 20, brands = 100
 
-    func run() -> Table {
+    func run() -> Table { generate().events }
+
+    func generate() -> (events: Table, truth: SimulatorTruth) {
         var random = RandomSource(seed: seed)
         let dimension = Self.tasteDimension
         func vector(_ scale: Double) -> [Double] { (0..<dimension).map { _ in random.normal() * scale } }
@@ -47,13 +50,14 @@ struct EcommerceSimulator {
         let pickUser = AliasSampler(weights: activity)
         let pickItem = AliasSampler(weights: popularity.map { exp(0.8 * $0) })
 
+        let truthUsers = (0..<users).map { SimulatorTruth.User(taste: userTaste[$0], deviceBias: deviceBias[userDevice[$0]]) }
+        let truthItems = (0..<items).map { SimulatorTruth.Item(taste: itemTaste[$0], popularity: popularity[$0]) }
         var columns = EventColumns(capacity: impressions)
         for index in 0..<impressions {
             let user = pickUser.sample(&random), item = pickItem.sample(&random)
             let position = 1 + random.int(below: 10)
             let affinity = zip(userTaste[user], itemTaste[item]).reduce(0) { $0 + $1.0 * $1.1 } / Double(dimension).squareRoot()
-            let clickLogit = -2.0 + 1.3 * affinity + 0.35 * popularity[item] - 0.12 * Double(position - 1) + deviceBias[userDevice[user]]
-            let clickProbability = 1 / (1 + exp(-clickLogit))
+            let clickProbability = SimulatorTruth.clickProbability(truthUsers[user], truthItems[item], position: position)
             let conversionLogit = -0.8 + 0.9 * affinity - 0.6 * log(itemPrice[item] / 30) + (userTier[user] == 1 ? 0.25 : 0)
             let conversionProbability = 1 / (1 + exp(-conversionLogit))
             let clicked = random.uniformDouble() < clickProbability
@@ -69,7 +73,10 @@ struct EcommerceSimulator {
                            click: clicked, conversion: clicked ? (converted ? 1 : 0) : .nan, rating: rating,
                            clickProbability: clickProbability, conversionProbability: conversionProbability)
         }
-        return columns.table
+        let truth = SimulatorTruth(
+            users: Dictionary(uniqueKeysWithValues: truthUsers.enumerated().map { (String($0.offset + 1), $0.element) }),
+            items: Dictionary(uniqueKeysWithValues: truthItems.enumerated().map { (String($0.offset + 1), $0.element) }))
+        return (columns.table, truth)
     }
 }
 

@@ -33,6 +33,11 @@ struct EvaluateStage: BuiltinStage {
         /// Simulated data: AUC of the true probabilities (keep.true_TASK_probability), the best any model can reach.
         var bestPossibleAUC: [String: Double]?
         var ranking: RankingResult?
+        /// The same metrics of baseline lists ("popularity") on the same users and exclusions.
+        var baselines: [String: RankingResult] = [:]
+        /// Simulated data: the mean true click probability of the lists ("model",
+        /// "popularity", "oracle": the best K by truth, "random": any unseen item).
+        var expectedClick: [String: Double] = [:]
         var gateWeights: [String: [Float]]?
         var importance: [String: [Importance]]
     }
@@ -62,7 +67,7 @@ struct EvaluateStage: BuiltinStage {
             report.gateWeights = Dictionary(uniqueKeysWithValues: zip(specs.map(\.name), weights))
         }
         if context.input("recommendations") != nil {
-            report.ranking = try ranking(context, test: testTable, k: try context.requiredInt("k"))
+            try rank(context, test: testTable, into: &report)
         }
         if context.bool("importance") ?? true {
             report.importance = PermutationImportance(model: model, data: test, baseline: report.tasks,
@@ -73,34 +78,38 @@ struct EvaluateStage: BuiltinStage {
         context.log(MetricsTable.render(report))
     }
 
-    /// Held-out interactions: the test rows where the relevance task's label is 1.
-    private func ranking(_ context: BuiltinContext, test: Table, k: Int) throws -> RankingResult {
+    /// The model's lists and the baselines, judged by one `RankingEvaluation`.
+    private func rank(_ context: BuiltinContext, test: Table, into report: inout Report) throws {
         let relevance = try context.requiredString("relevance_task")
-        guard case .string(let users)? = test["key.user"], case .string(let items)? = test["key.item"],
-              let labels = test.floats("label.\(relevance)") else {
-            throw StageFailure("ranking metrics need key.user, key.item and label.\(relevance) in the test table")
-        }
-        var relevant: [String: Set<String>] = [:]
-        for row in 0..<test.rowCount where labels[row] == 1 { relevant[users[row], default: []].insert(items[row]) }
-        let text = try String(contentsOf: context.input("recommendations")!, encoding: .utf8)
-        var lists: [String: [(Int, String)]] = [:]
+        let train = context.input("history") != nil ? try context.table("history") : nil
+        let valid = context.input("valid") != nil ? try context.table("valid") : nil
+        let evaluation = try RankingEvaluation(k: try context.requiredInt("k"), test: test, relevance: relevance,
+                                               history: [train, valid].compactMap { $0 })
+        let modelLists = try Self.lists(in: context.input("recommendations")!)
+        report.ranking = evaluation.score(modelLists)
+        guard let train else { return }
+        let popularOrder = try RankingEvaluation.popularityOrder(train, relevance: relevance)
+        let popularLists = evaluation.lists(from: popularOrder)
+        report.baselines["popularity"] = evaluation.score(popularLists)
+        guard context.input("truth") != nil, let truth = try context.readJSON(SimulatorTruth?.self, from: "truth") else { return }
+        report.expectedClick = [
+            "model": evaluation.expectedClick(modelLists, truth: truth),
+            "popularity": evaluation.expectedClick(popularLists, truth: truth),
+            "oracle": evaluation.expectedClick(evaluation.oracleLists(catalog: popularOrder, truth: truth), truth: truth),
+            "random": evaluation.randomExpectedClick(catalog: popularOrder, truth: truth),
+        ]
+    }
+
+    /// recommendations.csv as user -> items by rank.
+    static func lists(in url: URL) throws -> [String: [String]] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var ranked: [String: [(Int, String)]] = [:]
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 3, let rank = Int(fields[1]) else { continue }
-            lists[String(fields[0]), default: []].append((rank, String(fields[2])))
+            ranked[String(fields[0]), default: []].append((rank, String(fields[2])))
         }
-        var sums = (ndcg: 0.0, recall: 0.0, hit: 0.0, mrr: 0.0), count = 0
-        for (user, wanted) in relevant {
-            let ranked = (lists[user] ?? []).sorted { $0.0 < $1.0 }.map(\.1)
-            sums.ndcg += RankingMetrics.ndcg(ranked: ranked, relevant: wanted, k: k) ?? 0
-            sums.recall += RankingMetrics.recall(ranked: ranked, relevant: wanted, k: k) ?? 0
-            sums.hit += RankingMetrics.hitRate(ranked: ranked, relevant: wanted, k: k) ?? 0
-            sums.mrr += RankingMetrics.reciprocalRank(ranked: ranked, relevant: wanted) ?? 0
-            count += 1
-        }
-        guard count > 0 else { return RankingResult(k: k, users: 0) }
-        let n = Double(count)
-        return RankingResult(k: k, users: count, ndcg: sums.ndcg / n, recall: sums.recall / n, hitRate: sums.hit / n, mrr: sums.mrr / n)
+        return ranked.mapValues { $0.sorted { $0.0 < $1.0 }.map(\.1) }
     }
 }
 
@@ -125,9 +134,23 @@ enum MetricsFile {
             object[task.task] = entry
         }
         if let ctcvr = report.ctcvrAUC { object["ctcvr"] = ["auc": ctcvr] }
+        func metrics(_ ranking: EvaluateStage.RankingResult) -> [String: Any] {
+            ["ndcg": value(ranking.ndcg), "recall": value(ranking.recall), "hit_rate": value(ranking.hitRate), "mrr": value(ranking.mrr)]
+        }
+        func ratio(_ a: Double?, _ b: Double?) -> Any { value(a.flatMap { a in b.flatMap { $0 > 0 ? a / $0 : nil } }) }
         if let ranking = report.ranking {
-            object["ranking"] = ["k": ranking.k, "users": ranking.users, "ndcg": value(ranking.ndcg), "recall": value(ranking.recall),
-                                 "hit_rate": value(ranking.hitRate), "mrr": value(ranking.mrr)]
+            var entry = metrics(ranking).merging(["k": ranking.k, "users": ranking.users]) { $1 }
+            if !report.baselines.isEmpty { entry["baseline"] = report.baselines.mapValues(metrics) }
+            if let popular = report.baselines["popularity"] {
+                entry["hit_rate_vs_popularity"] = ratio(ranking.hitRate, popular.hitRate)
+                entry["ndcg_vs_popularity"] = ratio(ranking.ndcg, popular.ndcg)
+            }
+            if !report.expectedClick.isEmpty {
+                entry["expected_click"] = report.expectedClick
+                entry["expected_click_vs_oracle"] = ratio(report.expectedClick["model"], report.expectedClick["oracle"])
+                entry["expected_click_vs_popularity"] = ratio(report.expectedClick["model"], report.expectedClick["popularity"])
+            }
+            object["ranking"] = entry
         }
         if let gates = report.gateWeights { object["gate_weights"] = gates.mapValues { $0.map(Double.init) } }
         object["importance"] = report.importance.mapValues { $0.map { ["feature": $0.feature, "drop": $0.drop] } }
@@ -192,6 +215,13 @@ enum MetricsTable {
         if let ctcvr = report.ctcvrAUC { lines.append("pCTCVR AUC over all impressions: \(format(ctcvr))") }
         if let ranking = report.ranking {
             lines.append("ranking@\(ranking.k) over \(ranking.users) users: NDCG \(format(ranking.ndcg))  Recall \(format(ranking.recall))  HitRate \(format(ranking.hitRate))  MRR \(format(ranking.mrr))")
+            for (name, baseline) in report.baselines.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(name) lists, same users: NDCG \(format(baseline.ndcg))  Recall \(format(baseline.recall))  HitRate \(format(baseline.hitRate))  MRR \(format(baseline.mrr))")
+            }
+            if !report.expectedClick.isEmpty {
+                lines.append("  expected click of the lists (true probability, top of the page): "
+                    + ["model", "popularity", "oracle", "random"].map { "\($0) \(format(report.expectedClick[$0]))" }.joined(separator: "  "))
+            }
         }
         for (task, weights) in (report.gateWeights ?? [:]).sorted(by: { $0.key < $1.key }) {
             lines.append("gate \(task): " + weights.enumerated().map { "e\($0.offset) \(String(format: "%.2f", $0.element))" }.joined(separator: " "))

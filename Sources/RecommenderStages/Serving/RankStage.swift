@@ -7,12 +7,15 @@ import Orchestrator
 /// recommendations.csv: user, rank, item, score and each task's score.
 struct RankStage: BuiltinStage {
     let name = "rank"
+    /// Names an expression may use beside the tasks: an item's training
+    /// interactions over the most any item has (0 to 1).
+    static let signals = ["popularity"]
 
     func run(_ context: BuiltinContext) throws {
         let scores = try context.table("scores")
         let tasks = scores.names.filter { $0.hasPrefix("score.") }.map { String($0.dropFirst(6)) }
         let expression: ScoreExpression
-        do { expression = try ScoreExpression.parse(try context.requiredString("expression"), tasks: tasks) } catch {
+        do { expression = try ScoreExpression.parse(try context.requiredString("expression"), tasks: tasks + Self.signals) } catch {
             throw StageFailure("param 'expression': \(error)")
         }
         guard case .string(let users)? = scores["key.user"], case .string(let items)? = scores["key.item"] else {
@@ -27,23 +30,29 @@ struct RankStage: BuiltinStage {
 
         var seen: [String: Set<String>] = [:]
         var popularity: [String: Int] = [:]
-        if context.input("history") != nil {
-            let history = try context.table("history")
+        for name in ["history", "valid"] where context.input(name) != nil {
+            let history = try context.table(name)
             if case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"] {
                 for row in 0..<history.rowCount {
                     seen[historyUsers[row], default: []].insert(historyItems[row])
-                    popularity[historyItems[row], default: 0] += 1
+                    // Popularity (the cold-start lists) counts training rows only.
+                    if name == "history" { popularity[historyItems[row], default: 0] += 1 }
                 }
             }
         }
         let excludeSeen = context.bool("exclude_seen") ?? true
+        if expression.names.contains("popularity"), popularity.isEmpty {
+            throw StageFailure("the expression uses popularity, which needs the input 'history' (the training rows)")
+        }
+        let mostPopular = Double(popularity.values.max() ?? 1)
 
         var rowsByUser: [String: [Int]] = [:]
         for row in 0..<scores.rowCount { rowsByUser[users[row], default: []].append(row) }
         var lines = ["user,rank,item,score," + tasks.joined(separator: ",") + ",source"]
         for user in rowsByUser.keys.sorted() {
             let ranked = rowsByUser[user]!.map { row -> (row: Int, score: Double) in
-                let values = Dictionary(uniqueKeysWithValues: zip(tasks, taskColumns.map { Double($0[row]) }))
+                var values = Dictionary(uniqueKeysWithValues: zip(tasks, taskColumns.map { Double($0[row]) }))
+                values["popularity"] = Double(popularity[items[row]] ?? 0) / mostPopular
                 return (row, expression.evaluate(values))
             }.sorted { $0.score != $1.score ? $0.score > $1.score : items[$0.row] < items[$1.row] }
             var chosen: [(row: Int, score: Double)] = [], perCategory: [String: Int] = [:], used: Set<String> = []

@@ -1,6 +1,10 @@
+import Foundation
+
 /// An arithmetic expression over task scores, for fusing them into one
-/// ranking score: `click * conversion`, `0.7*click + 0.3*rating/5`.
-/// Numbers, task names, + - * /, unary minus and parentheses.
+/// ranking score: `click * conversion`, `0.7*click + 0.3*rating/5`,
+/// `click * popularity^0.5`. Numbers, names (the tasks, and the signals the
+/// caller adds, such as popularity), + - * / ^ (power, right to left),
+/// unary minus and parentheses.
 indirect enum ScoreExpression: Equatable {
     case number(Double)
     case task(String)
@@ -22,6 +26,16 @@ indirect enum ScoreExpression: Equatable {
         return expression
     }
 
+    /// Every name the expression reads.
+    var names: Set<String> {
+        switch self {
+        case .number: []
+        case .task(let name): [name]
+        case .negate(let inner): inner.names
+        case .binary(_, let left, let right): left.names.union(right.names)
+        }
+    }
+
     func evaluate(_ scores: [String: Double]) -> Double {
         switch self {
         case .number(let value): value
@@ -32,6 +46,7 @@ indirect enum ScoreExpression: Equatable {
             case "+": left.evaluate(scores) + right.evaluate(scores)
             case "-": left.evaluate(scores) - right.evaluate(scores)
             case "*": left.evaluate(scores) * right.evaluate(scores)
+            case "^": pow(left.evaluate(scores), right.evaluate(scores))
             default: right.evaluate(scores) == 0 ? 0 : left.evaluate(scores) / right.evaluate(scores)
             }
         }
@@ -63,14 +78,32 @@ indirect enum ScoreExpression: Equatable {
         }
 
         mutating func product() throws -> ScoreExpression {
-            var left = try unary()
+            var left = try power()
             while true {
                 skipSpaces()
                 guard position < characters.count, "*/".contains(characters[position]) else { return left }
                 let operation = characters[position]
                 position += 1
-                left = .binary(operation, left, try unary())
+                left = .binary(operation, left, try power())
             }
+        }
+
+        /// `a ^ b ^ c` is `a ^ (b ^ c)`, and `-a ^ 2` is `-(a ^ 2)`, as in mathematics.
+        mutating func power() throws -> ScoreExpression {
+            let base = try unary()
+            skipSpaces()
+            guard position < characters.count, characters[position] == "^" else { return base }
+            position += 1
+            return .binary("^", base, try powerOperand())
+        }
+
+        private mutating func powerOperand() throws -> ScoreExpression {
+            skipSpaces()
+            if position < characters.count, characters[position] == "-" {
+                position += 1
+                return .negate(try power())
+            }
+            return try power()
         }
 
         mutating func unary() throws -> ScoreExpression {
@@ -79,7 +112,7 @@ indirect enum ScoreExpression: Equatable {
             let character = characters[position]
             if character == "-" {
                 position += 1
-                return .negate(try unary())
+                return .negate(try power())
             }
             if character == "(" {
                 position += 1
@@ -104,7 +137,7 @@ indirect enum ScoreExpression: Equatable {
                 }
                 let name = String(characters[start..<position])
                 guard tasks.contains(name) else {
-                    throw ParseError(message: "'\(name)' is not a task; tasks are: \(tasks.joined(separator: ", "))")
+                    throw ParseError(message: "'\(name)' is not a task or signal; names are: \(tasks.joined(separator: ", "))")
                 }
                 return .task(name)
             }
