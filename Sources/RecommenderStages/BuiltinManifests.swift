@@ -24,6 +24,8 @@ public enum BuiltinManifests {
               task_experts: {type: int, default: 1, min: 1, max: 256, doc: "ple: task-specific experts per task per level"}
               expert_units: {type: int, default: 64, min: 1, max: 65536, doc: "units of each expert"}
               levels: {type: int, default: 1, min: 1, max: 8, doc: "ple: extraction levels"}
+              cross_layers: {type: int, default: 0, min: 0, max: 6, doc: "shared_bottom, mmoe, ple: DCN-v2 cross layers (x0 * (W x + b) + x) ahead of the shared part"}
+              fm: {type: bool, default: false, doc: "shared_bottom, mmoe, ple: add the factorization machine's second-order term (pairwise embedding products) to the shared part's input"}
               dropout: {type: float, default: 0, min: 0, max: 0.9, doc: "dropout after each hidden layer in training"}
               initialization: {type: string, default: xavier, enum: [xavier, he], doc: "how hidden weights start"}
               seed: {type: int, default: 7, doc: "seed of the initial weights"}

@@ -101,3 +101,30 @@ struct LayerGradientTests {
         #expect(encoder.tables[0].gradient.array.allSatisfy { $0 == 0 } && encoder.tables[0].touchedRows == [])
     }
 }
+
+@Suite("Feature crosses against finite differences")
+struct FeatureCrossingGradientTests {
+    /// Three categorical features of dimension 2 and two numeric ones: width 8.
+    static let schema = FeatureSchema(numericNames: ["a", "b"],
+                                      categorical: [CategoricalFeature(name: "u", cardinality: 3), CategoricalFeature(name: "i", cardinality: 3),
+                                                    CategoricalFeature(name: "c", cardinality: 3)],
+                                      embeddingDimension: 2)
+
+    @Test(arguments: [(2, true), (1, false), (0, true), (3, false)])
+    func crossLayersAndTheFactorizationTerm(layers: Int, factorization: Bool) {
+        var random = RandomSource(seed: 4)
+        let crossing = FeatureCrossing(schema: Self.schema, layers: layers, factorization: factorization, random: &random)
+        for bias in crossing.biases { GradientCheck.fill(bias.value, random: &random, scale: 0.3) }
+        #expect(crossing.outputWidth == 8 + (factorization ? 2 : 0))
+        GradientCheck.checkLayer(crossing, inputWidth: 8)
+    }
+
+    @Test func theFactorizationTermIsTheSumOfPairwiseProducts() {
+        var random = RandomSource(seed: 5)
+        let crossing = FeatureCrossing(schema: Self.schema, layers: 0, factorization: true, random: &random)
+        let input = Tensor(rows: 1, cols: 8, values: [1, 2, 3, -1, 0.5, 4, 9, 9])
+        let output = crossing.forward(input, training: false).array
+        // Fields (1,2), (3,-1), (0.5,4): dimension 0: 1*3 + 1*0.5 + 3*0.5 = 5; dimension 1: 2*-1 + 2*4 + -1*4 = 2.
+        #expect(output == [1, 2, 3, -1, 0.5, 4, 9, 9, 5, 2])
+    }
+}

@@ -44,7 +44,26 @@ struct ModelGradientTests {
 
     @Test(arguments: ModelKind.allCases, [LossWeighting.fixed, .uncertainty])
     func gradientsOfTheJointLoss(kind: ModelKind, weighting: LossWeighting) {
-        let model = ModelFactory.make(architecture(kind))
+        checkGradients(architecture(kind), weighting: weighting)
+    }
+
+    @Test(arguments: [ModelKind.sharedBottom, .mmoe, .ple], [(2, true), (1, false), (0, true)])
+    func gradientsWithFeatureCrosses(kind: ModelKind, crossing: (layers: Int, factorization: Bool)) {
+        var crossed = architecture(kind)
+        crossed.crossLayerCount = crossing.layers
+        crossed.factorizationMachine = crossing.factorization
+        // Biases away from zero: a row whose experts are all inactive would put
+        // every tower unit exactly at ReLU's kink, where differences mean nothing.
+        checkGradients(crossed, weighting: .fixed, randomBiases: true)
+    }
+
+    func checkGradients(_ architecture: ModelArchitecture, weighting: LossWeighting, randomBiases: Bool = false) {
+        let kind = architecture.kind
+        let model = ModelFactory.make(architecture)
+        var random = RandomSource(seed: 11)
+        for parameter in model.parameters where randomBiases && parameter.name.hasSuffix(".bias") {
+            GradientCheck.fill(parameter.value, random: &random, scale: 0.2)
+        }
         let loss = JointLoss(lossSpecification(kind, weighting: weighting))
         let batch = batch(tasks: model.architecture.tasks.count)
         if let variances = loss.logVariances {

@@ -11,10 +11,14 @@ struct ModelSizeTests {
     func theCountFromTheArchitectureIsTheBuiltModelsCount(kind: ModelKind) {
         let tasks = [TaskSpec(name: "click", type: .binary), TaskSpec(name: "conversion", type: .binary)]
         for (bottom, tower, experts, taskExperts, units, levels) in [([6], [4], 3, 1, 5, 1), ([], [], 2, 2, 3, 3), ([8, 4], [3, 2], 1, 3, 7, 2)] {
-            let architecture = ModelArchitecture(kind: kind, features: Self.schema, tasks: tasks, bottomUnits: bottom, towerUnits: tower,
-                                                 experts: experts, taskExperts: taskExperts, expertUnits: units, levels: levels)
-            let built = ModelFactory.make(architecture).parameters.reduce(0) { $0 + $1.value.count }
-            #expect(architecture.parameterCount == Double(built), "\(kind) \(bottom) \(tower) \(experts)/\(taskExperts)x\(units), \(levels) levels")
+            for (crossLayers, factorization) in [(0, false), (2, true)] where crossLayers == 0 || ![.esmm, .singleTask].contains(kind) {
+                let architecture = ModelArchitecture(kind: kind, features: Self.schema, tasks: tasks, bottomUnits: bottom, towerUnits: tower,
+                                                     experts: experts, taskExperts: taskExperts, expertUnits: units, levels: levels,
+                                                     crossLayers: crossLayers, factorizationMachine: factorization)
+                let built = ModelFactory.make(architecture).parameters.reduce(0) { $0 + $1.value.count }
+                #expect(architecture.parameterCount == Double(built),
+                        "\(kind) \(bottom) \(tower) \(experts)/\(taskExperts)x\(units), \(levels) levels, \(crossLayers) cross layers")
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 public final class MMoEModel: MultiTaskModel {
     public let architecture: ModelArchitecture
     let encoder: FeatureEncoder
+    let crossing: FeatureCrossing?
     let experts: ExpertGroup
     let gates: [Sequential]
     let mixtures: [ExpertMixture]
@@ -15,7 +16,8 @@ public final class MMoEModel: MultiTaskModel {
         self.architecture = architecture
         var random = RandomSource(seed: architecture.seed)
         encoder = FeatureEncoder(schema: architecture.features, namePrefix: "", isShared: true, random: &random)
-        let inputs = architecture.features.inputWidth, units = architecture.expertUnits, count = architecture.experts
+        crossing = FeatureCrossing.make(for: architecture, random: &random)
+        let inputs = architecture.sharedInputWidth, units = architecture.expertUnits, count = architecture.experts
         experts = ExpertGroup(name: "experts", count: count, inputs: inputs, units: units, initialization: architecture.initialization, random: &random)
         gates = architecture.tasks.map { Gate.make(name: "gate.\($0.name)", inputs: inputs, experts: count, random: &random) }
         mixtures = architecture.tasks.map { _ in ExpertMixture(expertWidth: units, gateWidth: count) }
@@ -25,16 +27,16 @@ public final class MMoEModel: MultiTaskModel {
         }
         inputGradient = Tensor(rows: 0, cols: inputs)
         statistics = GateStatistics(tasks: architecture.tasks.count, experts: count)
-        let fixed = architecture.features.categorical.isEmpty
+        let fixed = architecture.features.categorical.isEmpty && crossing == nil
         ([experts.network] + gates).forEach { $0.readsFixedInput(fixed) }
     }
 
     public var parameters: [Parameter] {
-        encoder.parameters + experts.parameters + gates.flatMap(\.parameters) + towers.flatMap(\.parameters)
+        encoder.parameters + crossing.parameters + experts.parameters + gates.flatMap(\.parameters) + towers.flatMap(\.parameters)
     }
 
     public func forward(_ batch: Batch, training: Bool) -> [Tensor] {
-        let input = encoder.forward(batch)
+        let input = crossing.forward(encoder.forward(batch), training: training)
         let expertOutputs = experts.forward(input, training: training)
         return gates.indices.map { task in
             let weights = gates[task].forward(input, training: training)
@@ -53,7 +55,7 @@ public final class MMoEModel: MultiTaskModel {
             TensorMath.add(gates[task].backward(gateGradient), into: inputGradient)
         }
         TensorMath.add(experts.backward(), into: inputGradient)
-        encoder.backward(inputGradient)
+        encoder.backward(crossing.backward(inputGradient))
     }
 
     public var gateWeights: [[Float]]? { statistics.averages }

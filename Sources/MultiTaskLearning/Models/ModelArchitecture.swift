@@ -73,10 +73,23 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     /// How hidden-layer weights start: glorot (Keras's default) or he.
     public var initialization: Dense.Initialization
     public var seed: UInt64
+    /// shared_bottom, mmoe, ple: DCN-v2 cross layers ahead of the shared part
+    /// (nil in models saved before crosses existed: none).
+    public var crossLayerCount: Int?
+    /// shared_bottom, mmoe, ple: the factorization machine's bi-interaction term
+    /// beside the input of the shared part.
+    public var factorizationMachine: Bool?
+
+    public var crossLayers: Int { crossLayerCount ?? 0 }
+    public var usesFactorizationMachine: Bool { factorizationMachine ?? false }
+    public var hasFeatureCrossing: Bool { crossLayers > 0 || usesFactorizationMachine }
+    /// The width the shared part reads: the encoded input, plus the FM term when present.
+    public var sharedInputWidth: Int { features.inputWidth + (usesFactorizationMachine ? features.embeddingDimension : 0) }
 
     public init(kind: ModelKind, features: FeatureSchema, tasks: [TaskSpec], bottomUnits: [Int] = [128],
                 towerUnits: [Int] = [64], experts: Int = 4, taskExperts: Int = 1, expertUnits: Int = 64,
-                levels: Int = 1, dropout: Float = 0, initialization: Dense.Initialization = .xavier, seed: UInt64 = 1) {
+                levels: Int = 1, dropout: Float = 0, initialization: Dense.Initialization = .xavier, seed: UInt64 = 1,
+                crossLayers: Int = 0, factorizationMachine: Bool = false) {
         self.kind = kind
         self.features = features
         self.tasks = tasks
@@ -89,5 +102,7 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         self.dropout = dropout
         self.initialization = initialization
         self.seed = seed
+        crossLayerCount = crossLayers
+        self.factorizationMachine = factorizationMachine
     }
 }

@@ -4,31 +4,33 @@
 /// hostile widths can overflow an Int, and the count only has to be compared.
 extension ModelArchitecture {
     public var parameterCount: Double {
-        let inputs = Double(features.inputWidth), taskCount = Double(tasks.count)
+        let inputs = Double(sharedInputWidth), taskCount = Double(tasks.count)
+        let width = Double(features.inputWidth), crossing = Double(crossLayers) * Self.dense(width, width)
         let embeddings = features.categorical.reduce(0.0) { $0 + Double($1.cardinality) } * Double(features.embeddingDimension)
         let units = Double(expertUnits)
         switch kind {
         case .singleTask:
-            return taskCount * (embeddings + Self.perceptron(inputs, bottomUnits + towerUnits, output: true))
+            return taskCount * (embeddings + Self.perceptron(width, bottomUnits + towerUnits, output: true))
         case .sharedBottom:
-            let width = Double(bottomUnits.last ?? features.inputWidth)
-            return embeddings + Self.perceptron(inputs, bottomUnits, output: false)
-                + taskCount * Self.perceptron(width, towerUnits, output: true)
+            let bottomWidth = Double(bottomUnits.last ?? sharedInputWidth)
+            return embeddings + crossing + Self.perceptron(inputs, bottomUnits, output: false)
+                + taskCount * Self.perceptron(bottomWidth, towerUnits, output: true)
         case .mmoe:
             let count = Double(experts)
-            return embeddings + Self.dense(inputs, count * units) + taskCount * Self.dense(inputs, count)
+            return embeddings + crossing + Self.dense(inputs, count * units) + taskCount * Self.dense(inputs, count)
                 + taskCount * Self.perceptron(units, towerUnits, output: true)
         case .ple:
             let own = Double(taskExperts), shared = Double(experts)
-            var total = embeddings + taskCount * Self.perceptron(units, towerUnits, output: true)
+            var total = embeddings + crossing + taskCount * Self.perceptron(units, towerUnits, output: true)
             for level in 0..<max(levels, 0) {
-                let width = level == 0 ? inputs : units
-                total += taskCount * (Self.dense(width, own * units) + Self.dense(width, own + shared)) + Self.dense(width, shared * units)
-                if level < levels - 1 { total += Self.dense(width, taskCount * own + shared) }
+                let levelWidth = level == 0 ? inputs : units
+                total += taskCount * (Self.dense(levelWidth, own * units) + Self.dense(levelWidth, own + shared))
+                    + Self.dense(levelWidth, shared * units)
+                if level < levels - 1 { total += Self.dense(levelWidth, taskCount * own + shared) }
             }
             return total
         case .esmm:
-            return embeddings + taskCount * Self.perceptron(inputs, bottomUnits + towerUnits, output: true)
+            return embeddings + taskCount * Self.perceptron(width, bottomUnits + towerUnits, output: true)
         }
     }
 

@@ -67,6 +67,25 @@ enum Perceptron {
     static func outputWidth(inputs: Int, hidden: [Int]) -> Int { hidden.last ?? inputs }
 }
 
+extension FeatureCrossing {
+    /// The crossing an architecture asks for, or nil (drawing no random numbers,
+    /// so models without one start as they always did).
+    static func make(for architecture: ModelArchitecture, random: inout RandomSource) -> FeatureCrossing? {
+        guard architecture.hasFeatureCrossing else { return nil }
+        let crossing = FeatureCrossing(schema: architecture.features, layers: architecture.crossLayers,
+                                       factorization: architecture.usesFactorizationMachine, random: &random)
+        crossing.computesInputGradient = !architecture.features.categorical.isEmpty
+        return crossing
+    }
+}
+
+/// A model's optional crossing: absent, the encoded input passes through.
+extension Optional where Wrapped == FeatureCrossing {
+    func forward(_ input: Tensor, training: Bool) -> Tensor { self?.forward(input, training: training) ?? input }
+    func backward(_ gradient: Tensor) -> Tensor { self?.backward(gradient) ?? gradient }
+    var parameters: [Parameter] { self?.parameters ?? [] }
+}
+
 extension Sequential {
     /// For networks that read the encoded input: with no embeddings to learn,
     /// nothing needs the gradient with respect to that input, so the first

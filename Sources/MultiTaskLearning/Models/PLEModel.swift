@@ -42,6 +42,7 @@ public final class PLEModel: MultiTaskModel {
 
     public let architecture: ModelArchitecture
     let encoder: FeatureEncoder
+    let crossing: FeatureCrossing?
     let levels: [Level]
     let towers: [Sequential]
     private let inputGradient: Tensor
@@ -52,7 +53,8 @@ public final class PLEModel: MultiTaskModel {
         self.architecture = architecture
         var random = RandomSource(seed: architecture.seed)
         encoder = FeatureEncoder(schema: architecture.features, namePrefix: "", isShared: true, random: &random)
-        let inputs = architecture.features.inputWidth, units = architecture.expertUnits
+        crossing = FeatureCrossing.make(for: architecture, random: &random)
+        let inputs = architecture.sharedInputWidth, units = architecture.expertUnits
         levels = (0..<architecture.levels).map { index in
             let width = index == 0 ? inputs : units
             return Level(index: index, architecture: architecture, taskInputs: architecture.tasks.map { _ in width },
@@ -64,15 +66,15 @@ public final class PLEModel: MultiTaskModel {
         }
         inputGradient = Tensor(rows: 0, cols: inputs)
         statistics = GateStatistics(tasks: architecture.tasks.count, experts: architecture.taskExperts + architecture.experts)
-        let first = levels[0], fixed = architecture.features.categorical.isEmpty
+        let first = levels[0], fixed = architecture.features.categorical.isEmpty && crossing == nil
         (first.taskExperts.map(\.network) + [first.sharedExperts.network] + first.taskGates + (first.sharedGate.map { [$0] } ?? []))
             .forEach { $0.readsFixedInput(fixed) }
     }
 
-    public var parameters: [Parameter] { encoder.parameters + levels.flatMap(\.parameters) + towers.flatMap(\.parameters) }
+    public var parameters: [Parameter] { encoder.parameters + crossing.parameters + levels.flatMap(\.parameters) + towers.flatMap(\.parameters) }
 
     public func forward(_ batch: Batch, training: Bool) -> [Tensor] {
-        let input = encoder.forward(batch)
+        let input = crossing.forward(encoder.forward(batch), training: training)
         var taskInputs = architecture.tasks.map { _ in input }
         var sharedInput = input
         for (index, level) in levels.enumerated() {
@@ -122,7 +124,7 @@ public final class PLEModel: MultiTaskModel {
         inputGradient.zero()
         for gradient in taskGradients { TensorMath.add(gradient, into: inputGradient) }
         if let sharedGradient { TensorMath.add(sharedGradient, into: inputGradient) }
-        encoder.backward(inputGradient)
+        encoder.backward(crossing.backward(inputGradient))
     }
 
     /// Each task's gate weights on the last level: its own experts first, then the shared ones.

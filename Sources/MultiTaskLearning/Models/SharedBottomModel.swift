@@ -2,6 +2,7 @@
 public final class SharedBottomModel: MultiTaskModel {
     public let architecture: ModelArchitecture
     let encoder: FeatureEncoder
+    let crossing: FeatureCrossing?
     let bottom: Sequential
     let towers: [Sequential]
     private let bottomGradient: Tensor
@@ -10,7 +11,8 @@ public final class SharedBottomModel: MultiTaskModel {
         self.architecture = architecture
         var random = RandomSource(seed: architecture.seed)
         encoder = FeatureEncoder(schema: architecture.features, namePrefix: "", isShared: true, random: &random)
-        let inputs = architecture.features.inputWidth
+        crossing = FeatureCrossing.make(for: architecture, random: &random)
+        let inputs = architecture.sharedInputWidth
         bottom = Perceptron.make(name: "bottom", inputs: inputs, hidden: architecture.bottomUnits, output: false,
                                  architecture: architecture, isShared: true, random: &random)
         let width = Perceptron.outputWidth(inputs: inputs, hidden: architecture.bottomUnits)
@@ -19,14 +21,14 @@ public final class SharedBottomModel: MultiTaskModel {
                             architecture: architecture, isShared: false, random: &random)
         }
         bottomGradient = Tensor(rows: 0, cols: width)
-        let fixed = architecture.features.categorical.isEmpty
+        let fixed = architecture.features.categorical.isEmpty && crossing == nil
         if architecture.bottomUnits.isEmpty { towers.forEach { $0.readsFixedInput(fixed) } } else { bottom.readsFixedInput(fixed) }
     }
 
-    public var parameters: [Parameter] { encoder.parameters + bottom.parameters + towers.flatMap(\.parameters) }
+    public var parameters: [Parameter] { encoder.parameters + crossing.parameters + bottom.parameters + towers.flatMap(\.parameters) }
 
     public func forward(_ batch: Batch, training: Bool) -> [Tensor] {
-        let shared = bottom.forward(encoder.forward(batch), training: training)
+        let shared = bottom.forward(crossing.forward(encoder.forward(batch), training: training), training: training)
         return towers.map { $0.forward(shared, training: training) }
     }
 
@@ -34,7 +36,7 @@ public final class SharedBottomModel: MultiTaskModel {
         bottomGradient.resize(rows: gradients[0].rows)
         bottomGradient.zero()
         for (tower, gradient) in zip(towers, gradients) { TensorMath.add(tower.backward(gradient), into: bottomGradient) }
-        encoder.backward(bottom.backward(bottomGradient))
+        encoder.backward(crossing.backward(bottom.backward(bottomGradient)))
     }
 }
 

@@ -40,7 +40,11 @@ struct BuildModelStage: BuiltinStage {
             expertUnits: try context.requiredInt("expert_units"), levels: try context.requiredInt("levels"),
             dropout: Float(try context.requiredDouble("dropout")),
             initialization: Dense.Initialization(rawValue: try context.requiredString("initialization")) ?? .xavier,
-            seed: UInt64(try context.requiredInt("seed")))
+            seed: UInt64(try context.requiredInt("seed")),
+            crossLayers: try context.requiredInt("cross_layers"), factorizationMachine: context.bool("fm") ?? false)
+        if architecture.hasFeatureCrossing, [.esmm, .singleTask].contains(kind) {
+            throw StageFailure("cross_layers and fm apply to shared_bottom, mmoe and ple, not \(kind.rawValue)")
+        }
         try checkSize(of: architecture)
         let model = ModelFactory.make(architecture)
         try ModelStore.save(model, to: context.output("model"))
