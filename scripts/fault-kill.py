@@ -9,7 +9,7 @@ pipeline in a fresh folder, sends SIGKILL after a random delay (within the
 reference run's duration) to the mtrec process alone or to its whole process
 group, then counts stage processes still alive a second later (orphans),
 runs again to the end and compares every stage output, byte for byte, with
-the reference. Prints identical / orphans / leftover staging folders.
+the reference (train's history without its wall-clock timings). Prints identical / orphans / leftover staging folders.
 """
 import argparse
 import hashlib
@@ -36,6 +36,27 @@ if not os.path.exists(binary):
     sys.exit(f"no binary at {binary}; build it with: swift build -c release --product mtrec")
 
 
+# Wall-clock measurements inside train's history: they differ between any two
+# runs, killed or not, so they are left out of the comparison.
+TIMINGS = {"samplesPerSecond", "seconds"}
+
+
+def without_timings(value):
+    if isinstance(value, dict):
+        return {key: without_timings(item) for key, item in value.items() if key not in TIMINGS}
+    if isinstance(value, list):
+        return [without_timings(item) for item in value]
+    return value
+
+
+def file_bytes(path):
+    with open(path, "rb") as file:
+        data = file.read()
+    if os.path.basename(path) == "history":
+        data = json.dumps(without_timings(json.loads(data)), sort_keys=True).encode()
+    return data
+
+
 def digest(path):
     """SHA-256 over a file, or over a folder's relative paths and file bytes."""
     hasher = hashlib.sha256()
@@ -45,11 +66,9 @@ def digest(path):
             for name in sorted(files):
                 full = os.path.join(root, name)
                 hasher.update(os.path.relpath(full, path).encode() + b"\0")
-                with open(full, "rb") as file:
-                    hasher.update(file.read())
+                hasher.update(file_bytes(full))
     else:
-        with open(path, "rb") as file:
-            hasher.update(file.read())
+        hasher.update(file_bytes(path))
     return hasher.hexdigest()
 
 

@@ -22,6 +22,11 @@ struct RecommenderPipelineTests {
         #expect(first.stdout.contains("evaluate | task"), "the metrics table is shown")
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: mtrec.path("out/metrics.json")))) as! [String: Any]
         #expect(["click", "conversion", "rating", "ranking"].allSatisfy { metrics[$0] is [String: Any] })
+        let ranking = try #require(metrics["ranking"] as? [String: Any])
+        let baseline = (ranking["baseline"] as? [String: Any])?["popularity"] as? [String: Any]
+        #expect(baseline?["hit_rate"] is Double && ranking["hit_rate_vs_popularity"] != nil, "\(ranking)")
+        let expected = try #require(ranking["expected_click"] as? [String: Double], "\(ranking)")
+        #expect(expected["oracle"]! >= expected["model"]! && expected["oracle"]! >= expected["popularity"]!, "nothing beats the oracle: \(expected)")
         #expect(try mtrec.read("out/recommendations.csv").hasPrefix("user,rank,item,score,click,conversion,rating,source\n"))
 
         let second = try mtrec.run("run", "tiny.yaml", "--report", "second.json")

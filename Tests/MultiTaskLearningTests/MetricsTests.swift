@@ -63,3 +63,23 @@ struct MetricsTests {
         #expect(try abs(#require(Metrics.meanAbsoluteError(predictions: predictions, labels: targets)) - expected["mae"]!) < 1e-6)
     }
 }
+
+@Suite("Metrics come out the same on every run")
+struct MetricDeterminismTests {
+    @Test func gaucSumsUsersInIdOrder() throws {
+        var random = RandomSource(seed: 12)
+        let rows = 6_000
+        let users = (0..<rows).map { _ in Int32(random.int(below: 700)) }
+        let scores = (0..<rows).map { _ in random.uniform() }
+        let labels = (0..<rows).map { _ in random.uniform() < 0.3 ? Float(1) : 0 }
+        // The sum taken user by user in id order; a dictionary's order would change its last bits.
+        var weighted = 0.0, weights = 0.0
+        for user in Set(users).sorted() {
+            let mine = users.indices.filter { users[$0] == user }
+            guard let auc = Metrics.auc(scores: mine.map { scores[$0] }, labels: mine.map { labels[$0] }) else { continue }
+            weighted += auc * Double(mine.count)
+            weights += Double(mine.count)
+        }
+        #expect(try #require(Metrics.gauc(scores: scores, labels: labels, users: users)) == weighted / weights)
+    }
+}

@@ -31,7 +31,9 @@ public enum Metrics {
         var rowsByUser: [Int32: [Int]] = [:]
         for (row, user) in users.enumerated() { rowsByUser[user, default: []].append(row) }
         var weighted = 0.0, weights = 0.0
-        for rows in rowsByUser.values {
+        // Users in id order: a dictionary's order changes from run to run, and
+        // so would the last digits of the sum.
+        for (_, rows) in rowsByUser.sorted(by: { $0.key < $1.key }) {
             guard let value = auc(scores: rows.map { scores[$0] }, labels: rows.map { labels[$0] }) else { continue }
             weighted += value * Double(rows.count)
             weights += Double(rows.count)
