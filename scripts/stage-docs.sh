@@ -15,5 +15,7 @@ for manifest in stages/*.yaml; do
     echo '```'
     (cd /tmp && "$OLDPWD/$mtrec" stages "$name")
     echo '```'
+    # Hand-written notes beside the manifest (definitions, examples).
+    if [ -f "stages/$name.md" ]; then echo; cat "stages/$name.md"; fi
   } > "docs/stages/$name.md"
 done
