@@ -166,6 +166,7 @@ public enum BuiltinManifests {
               transform: {type: json, doc: "the features stage's transform"}
               dataset: {type: table, doc: "encoded rows to score, or whose users get candidates (features.test)"}
               history: {type: table, optional: true, doc: "candidates mode: the training rows (seen items, popularity, user and item features)"}
+              candidates: {type: table, optional: true, doc: "candidates mode: retrieve's candidates, scored instead of the popular or unseen items (their retrieval.* columns are kept)"}
             outputs:
               scores: {type: table, doc: "key.user, key.item, score.TASK per task, label.TASK and keep.* when present"}
             params:
@@ -186,11 +187,29 @@ public enum BuiltinManifests {
             outputs:
               recommendations: {type: csv, doc: "user, rank, item, score, one column per task, source (model or popularity)"}
             params:
-              expression: {type: string, default: click, doc: "fusion of task scores and popularity (an item's training rows over the most any item has), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
+              expression: {type: string, default: click, doc: "fusion of task scores, popularity (an item's training rows over the most any item has) and retrieval (retrieve's score scaled to 0-1 over the user's candidates), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
               top_k: {type: int, default: 10, min: 1, max: 1000, doc: "items per user"}
               exclude_seen: {type: bool, default: true, doc: "leave out items the user interacted with in history"}
               max_per_category: {type: int, default: 0, min: 0, doc: "at most this many items of one category per list (0 = no cap)"}
               category_column: {type: string, default: category, doc: "the kept column (features keep) holding an item's category"}
+            """#),
+        EmbeddedManifest(fileName: "retrieve.yaml", text: #"""
+            name: retrieve
+            version: 1
+            description: Candidate items per user from the training interactions, for predict to score and rank to order; the most popular items, or EASE's item-to-item scores (Steck 2019). Seen items are left out; users without interactions get the most popular ones.
+            builtin: retrieve
+            inputs:
+              history: {type: table, doc: "training rows (features.train): key.user, key.item and the labels"}
+              users: {type: table, doc: "rows whose users get candidates (features.test)"}
+              valid: {type: table, optional: true, doc: "validation rows: their items are left out of the candidates too"}
+            outputs:
+              candidates: {type: table, doc: "key.user, key.item, retrieval.score, retrieval.rank: candidates_per_user per user, best first"}
+            params:
+              method: {type: string, default: ease, enum: [popularity, ease], doc: "popularity: items by interactions; ease: item-to-item closed form over the user x item matrix"}
+              candidates_per_user: {type: int, default: 200, min: 1, max: 100000, doc: "items per user"}
+              lambda: {type: float, default: 500, min: 0.000001, doc: "ease: the L2 penalty on the item-to-item weights"}
+              weight_label: {type: string, default: "", doc: "a task whose label weights the interactions (click: only clicked rows count); empty: every row is an interaction"}
+              max_items: {type: int, default: 20000, min: 1, doc: "ease: refuse a larger catalog (the n x n inverse takes 8 n^2 bytes)"}
             """#),
         EmbeddedManifest(fileName: "train.yaml", text: #"""
             name: train

@@ -4,7 +4,7 @@ import Orchestrator
 public enum RecommenderStages {
     public static let all: [any BuiltinStage] = [
         CollectStage(), CleanStage(), FeaturesStage(), BuildModelStage(), JointLossStage(),
-        TrainStage(), PredictStage(), RankStage(), EvaluateStage(),
+        TrainStage(), RetrieveStage(), PredictStage(), RankStage(), EvaluateStage(),
     ]
 
     public static let registry = BuiltinRegistry(all)

@@ -16,14 +16,16 @@ struct PredictStage: BuiltinStage {
         var rows = try context.table("dataset")
         if try context.requiredString("mode") == "candidates" {
             guard context.input("history") != nil else { throw StageFailure("mode 'candidates' needs the input 'history' (the training rows)") }
-            rows = try Candidates(transform: transform, history: try context.table("history"),
-                                  perUser: try context.requiredInt("candidates_per_user"),
-                                  allUnseen: try context.requiredString("candidates") == "all_unseen").make(for: rows)
+            let candidates = Candidates(transform: transform, history: try context.table("history"),
+                                        perUser: try context.requiredInt("candidates_per_user"),
+                                        allUnseen: try context.requiredString("candidates") == "all_unseen")
+            rows = context.input("candidates") != nil ? try candidates.make(retrieved: try context.table("candidates"))
+                                                      : try candidates.make(for: rows)
         }
         let data = try EncodedData.dataset(rows, transform: transform, schema: model.architecture.features, tasks: tasks)
         let predictions = Predictor.predict(model, on: data)
         var scores = Table()
-        for name in rows.names where name.hasPrefix("key.") || name.hasPrefix("label.") || name.hasPrefix("keep.") {
+        for name in rows.names where ["key.", "label.", "keep.", "retrieval."].contains(where: { name.hasPrefix($0) }) {
             scores[name] = rows[name]
         }
         for (task, values) in zip(tasks, predictions) { scores["score.\(task)"] = .float(values) }
@@ -41,27 +43,55 @@ struct Candidates {
     let perUser: Int
     let allUnseen: Bool
 
-    func make(for target: Table) throws -> Table {
-        guard case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"],
-              case .string(let targetUsers)? = target["key.user"] else {
-            throw StageFailure("candidates need user and item keys: set user_column and item_column in features")
-        }
+    /// The training rows indexed: each user's and item's latest row, item counts, seen items.
+    private struct HistoryIndex {
         var lastUserRow: [String: Int] = [:], lastItemRow: [String: Int] = [:], popularity: [String: Int] = [:]
         var seen: [String: Set<String>] = [:]
-        for row in 0..<history.rowCount {
-            lastUserRow[historyUsers[row]] = row
-            lastItemRow[historyItems[row]] = row
-            popularity[historyItems[row], default: 0] += 1
-            seen[historyUsers[row], default: []].insert(historyItems[row])
+    }
+
+    private func index() throws -> HistoryIndex {
+        guard case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"] else {
+            throw StageFailure("candidates need user and item keys: set user_column and item_column in features")
         }
-        let ranked = popularity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
-        let users = Array(Set(targetUsers)).filter { lastUserRow[$0] != nil }.sorted()
+        var index = HistoryIndex()
+        for row in 0..<history.rowCount {
+            index.lastUserRow[historyUsers[row]] = row
+            index.lastItemRow[historyItems[row]] = row
+            index.popularity[historyItems[row], default: 0] += 1
+            index.seen[historyUsers[row], default: []].insert(historyItems[row])
+        }
+        return index
+    }
+
+    /// The most popular unseen items (or all of them) for each user of `target` with history.
+    func make(for target: Table) throws -> Table {
+        guard case .string(let targetUsers)? = target["key.user"] else {
+            throw StageFailure("candidates need user and item keys: set user_column and item_column in features")
+        }
+        let index = try index()
+        let ranked = index.popularity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        let users = Array(Set(targetUsers)).filter { index.lastUserRow[$0] != nil }.sorted()
 
         var pairs: [(user: String, item: String)] = []
         for user in users {
-            let unseen = ranked.lazy.filter { !seen[user]!.contains($0) }
+            let unseen = ranked.lazy.filter { !index.seen[user]!.contains($0) }
             pairs += (allUnseen ? Array(unseen) : Array(unseen.prefix(perUser))).map { (user, $0) }
         }
+        return rows(for: pairs, index: index)
+    }
+
+    /// The pairs a retrieve stage chose, with its retrieval.* columns carried along.
+    func make(retrieved: Table) throws -> Table {
+        guard case .string(let users)? = retrieved["key.user"], case .string(let items)? = retrieved["key.item"] else {
+            throw StageFailure("the candidates table has no key.user and key.item columns")
+        }
+        var table = rows(for: Array(zip(users, items)).map { (user: $0, item: $1) }, index: try index())
+        for name in retrieved.names where name.hasPrefix("retrieval.") { table[name] = retrieved[name] }
+        return table
+    }
+
+    private func rows(for pairs: [(user: String, item: String)], index: HistoryIndex) -> Table {
+        let lastUserRow = index.lastUserRow, lastItemRow = index.lastItemRow
         var table = Table()
         table["key.user"] = .string(pairs.map(\.user))
         table["key.item"] = .string(pairs.map(\.item))

@@ -7,9 +7,10 @@ import Orchestrator
 /// recommendations.csv: user, rank, item, score and each task's score.
 struct RankStage: BuiltinStage {
     let name = "rank"
-    /// Names an expression may use beside the tasks: an item's training
-    /// interactions over the most any item has (0 to 1).
-    static let signals = ["popularity"]
+    /// Names an expression may use beside the tasks, each from 0 to 1:
+    /// popularity, an item's training interactions over the most any item has;
+    /// retrieval, retrieve's score, min-max scaled over the user's candidates.
+    static let signals = ["popularity", "retrieval"]
 
     func run(_ context: BuiltinContext) throws {
         let scores = try context.table("scores")
@@ -45,14 +46,23 @@ struct RankStage: BuiltinStage {
             throw StageFailure("the expression uses popularity, which needs the input 'history' (the training rows)")
         }
         let mostPopular = Double(popularity.values.max() ?? 1)
+        let retrieval = scores.floats("retrieval.score")
+        if expression.names.contains("retrieval"), retrieval == nil {
+            throw StageFailure("the expression uses retrieval, which needs scores of retrieved candidates (predict with the input 'candidates')")
+        }
 
         var rowsByUser: [String: [Int]] = [:]
         for row in 0..<scores.rowCount { rowsByUser[users[row], default: []].append(row) }
         var lines = ["user,rank,item,score," + tasks.joined(separator: ",") + ",source"]
         for user in rowsByUser.keys.sorted() {
-            let ranked = rowsByUser[user]!.map { row -> (row: Int, score: Double) in
+            let rows = rowsByUser[user]!
+            let retrievalRange = retrieval.map { values in rows.map { values[$0] } }.map { ($0.min() ?? 0, $0.max() ?? 0) }
+            let ranked = rows.map { row -> (row: Int, score: Double) in
                 var values = Dictionary(uniqueKeysWithValues: zip(tasks, taskColumns.map { Double($0[row]) }))
                 values["popularity"] = Double(popularity[items[row]] ?? 0) / mostPopular
+                if let retrieval, let (low, high) = retrievalRange {
+                    values["retrieval"] = high > low ? Double((retrieval[row] - low) / (high - low)) : 1
+                }
                 return (row, expression.evaluate(values))
             }.sorted { $0.score != $1.score ? $0.score > $1.score : items[$0.row] < items[$1.row] }
             var chosen: [(row: Int, score: Double)] = [], perCategory: [String: Int] = [:], used: Set<String> = []

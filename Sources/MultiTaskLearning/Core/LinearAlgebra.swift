@@ -1,0 +1,34 @@
+import COpenBLAS
+
+/// Dense linear algebra beyond matrix products, through OpenBLAS's LAPACK.
+public enum LinearAlgebra {
+    public struct NotPositiveDefinite: Error, CustomStringConvertible {
+        public let order: Int
+        public var description: String {
+            "the matrix is not positive definite (its leading minor of order \(order) is not positive)"
+        }
+    }
+
+    /// The inverse of the symmetric positive definite n x n matrix `matrix`
+    /// (row-major, both triangles filled), by Cholesky factorization
+    /// (dpotrf, then dpotri); both triangles of the result are filled.
+    public static func inverseOfPositiveDefinite(_ matrix: [Double], order n: Int) throws -> [Double] {
+        precondition(matrix.count == n * n, "a \(n) x \(n) matrix has \(n * n) entries, not \(matrix.count)")
+        guard n > 0 else { return [] }
+        var inverse = matrix
+        var size = Int32(n), lead = Int32(n), info: Int32 = 0
+        // Row-major upper is column-major lower: ask for "L" and read the upper triangle back.
+        var triangle = CChar(UInt8(ascii: "L"))
+        dpotrf_(&triangle, &size, &inverse, &lead, &info)
+        if info > 0 { throw NotPositiveDefinite(order: Int(info)) }
+        precondition(info == 0, "dpotrf: argument \(-info) is invalid")
+        dpotri_(&triangle, &size, &inverse, &lead, &info)
+        if info > 0 { throw NotPositiveDefinite(order: Int(info)) }
+        precondition(info == 0, "dpotri: argument \(-info) is invalid")
+        // dpotri wrote one triangle (row-major upper: column >= row); mirror it.
+        for row in 0..<n {
+            for column in 0..<row { inverse[row * n + column] = inverse[column * n + row] }
+        }
+        return inverse
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Orchestrator
+
+/// retrieve: the first of two stages every production recommender has. It
+/// picks a few hundred candidates per user from the training interactions;
+/// predict then scores only those with the multi-task model.
+struct RetrieveStage: BuiltinStage {
+    let name = "retrieve"
+
+    func run(_ context: BuiltinContext) throws {
+        let history = try context.table("history")
+        let (historyUsers, historyItems) = try RankingEvaluation.keys(history)
+        let weightLabel = try context.requiredString("weight_label")
+        var weights: [Float]?
+        if !weightLabel.isEmpty {
+            guard let labels = history.floats("label.\(weightLabel)") else {
+                throw StageFailure("weight_label '\(weightLabel)': the history has no label.\(weightLabel); its labels are "
+                    + history.names.filter { $0.hasPrefix("label.") }.map { String($0.dropFirst(6)) }.joined(separator: ", "))
+            }
+            weights = labels.map { $0.isNaN ? 0 : $0 }
+        }
+        let interactions = Interactions(users: historyUsers, items: historyItems, weights: weights)
+        var seen: [String: Set<String>] = [:]
+        for (user, item) in zip(historyUsers, historyItems) { seen[user, default: []].insert(item) }
+        if context.input("valid") != nil {
+            let (users, items) = try RankingEvaluation.keys(try context.table("valid"))
+            for (user, item) in zip(users, items) { seen[user, default: []].insert(item) }
+        }
+        let targets = Array(Set(try RankingEvaluation.keys(try context.table("users")).users)).sorted()
+        let count = try context.requiredInt("candidates_per_user")
+        let method = try context.requiredString("method")
+
+        let popular = interactions.popularityOrder
+        var model: EASE?
+        if method == "ease" {
+            let limit = try context.requiredInt("max_items")
+            guard interactions.items.count <= limit else {
+                throw StageFailure("ease over \(interactions.items.count) items needs a \(interactions.items.count)^2 inverse "
+                    + "(\(interactions.items.count * interactions.items.count * 8 / 1_048_576) MiB), more than max_items \(limit) allows; use method: popularity or raise max_items")
+            }
+            model = try EASE(interactions, lambda: try context.requiredDouble("lambda"))
+        }
+        var users: [String] = [], items: [String] = [], scores: [Float] = [], ranks: [Int64] = []
+        var coldUsers = 0
+        for user in targets {
+            let skip = seen[user] ?? []
+            let ranked: [(item: Int, score: Double)]
+            if let model, let row = interactions.byUser[user] {
+                let values = model.scores(row)
+                ranked = values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.map { ($0, values[$0]) }
+            } else {
+                if method == "ease" { coldUsers += 1 }
+                ranked = popular.map { ($0, interactions.popularity[$0]) }
+            }
+            for (rank, pick) in ranked.lazy.filter({ !skip.contains(interactions.items[$0.item]) }).prefix(count).enumerated() {
+                users.append(user)
+                items.append(interactions.items[pick.item])
+                scores.append(Float(pick.score))
+                ranks.append(Int64(rank + 1))
+            }
+        }
+        try context.write(Table([("key.user", .string(users)), ("key.item", .string(items)), ("retrieval.score", .float(scores)),
+                                 ("retrieval.rank", .int(ranks))]), to: "candidates")
+        context.log("retrieve: \(method), up to \(count) of \(interactions.items.count) items for \(targets.count) users (\(users.count) candidates)"
+            + (coldUsers > 0 ? "; \(coldUsers) users without interactions got the most popular items" : ""))
+    }
+}
