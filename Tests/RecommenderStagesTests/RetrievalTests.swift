@@ -76,3 +76,19 @@ struct RetrievalTests {
         }
     }
 }
+
+@Suite("The largest values by a bounded heap")
+struct TopKTests {
+    @Test func agreesWithSortingEverything() {
+        var random = RandomSource(seed: 3)
+        for trial in 0..<50 {
+            // Few distinct values, so ties are common.
+            let values = (0..<(1 + trial * 7)).map { _ in Double(random.int(below: 9)) }
+            let count = random.int(below: 12)
+            let skip = { (index: Int) in index % 5 == 2 }
+            let expected = values.indices.filter { !skip($0) }
+                .sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(count)
+            #expect(TopK.indices(of: values, count: count, skip: skip) == Array(expected), "trial \(trial)")
+        }
+    }
+}

@@ -13,9 +13,15 @@ public enum LinearAlgebra {
     /// (row-major, both triangles filled), by Cholesky factorization
     /// (dpotrf, then dpotri); both triangles of the result are filled.
     public static func inverseOfPositiveDefinite(_ matrix: [Double], order n: Int) throws -> [Double] {
-        precondition(matrix.count == n * n, "a \(n) x \(n) matrix has \(n * n) entries, not \(matrix.count)")
-        guard n > 0 else { return [] }
         var inverse = matrix
+        try invertPositiveDefinite(&inverse, order: n)
+        return inverse
+    }
+
+    /// Replaces `inverse` by its inverse in place: a large matrix is not copied.
+    public static func invertPositiveDefinite(_ inverse: inout [Double], order n: Int) throws {
+        precondition(inverse.count == n * n, "a \(n) x \(n) matrix has \(n * n) entries, not \(inverse.count)")
+        guard n > 0 else { return }
         var size = Int32(n), lead = Int32(n), info: Int32 = 0
         // Row-major upper is column-major lower: ask for "L" and read the upper triangle back.
         var triangle = CChar(UInt8(ascii: "L"))
@@ -29,6 +35,5 @@ public enum LinearAlgebra {
         for row in 0..<n {
             for column in 0..<row { inverse[row * n + column] = inverse[column * n + row] }
         }
-        return inverse
     }
 }

@@ -20,13 +20,13 @@ struct EASE {
             }
         }
         for i in 0..<n { gram[i * n + i] += lambda }
-        var b = try LinearAlgebra.inverseOfPositiveDefinite(gram, order: n)
-        for j in 0..<n {
-            let diagonal = b[j * n + j]
-            for i in 0..<n { b[i * n + j] = i == j ? 0 : -b[i * n + j] / diagonal }
+        try LinearAlgebra.invertPositiveDefinite(&gram, order: n)
+        let diagonal = (0..<n).map { gram[$0 * n + $0] }
+        for i in 0..<n {
+            for j in 0..<n { gram[i * n + j] = i == j ? 0 : -gram[i * n + j] / diagonal[j] }
         }
         itemCount = n
-        weights = b
+        weights = gram
     }
 
     /// Scores of every item for a user who interacted with these item indices.

@@ -44,15 +44,15 @@ struct RetrieveStage: BuiltinStage {
         var coldUsers = 0
         for user in targets {
             let skip = seen[user] ?? []
-            let ranked: [(item: Int, score: Double)]
+            let picks: [(item: Int, score: Double)]
             if let model, let row = interactions.byUser[user] {
                 let values = model.scores(row)
-                ranked = values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.map { ($0, values[$0]) }
+                picks = TopK.indices(of: values, count: count) { skip.contains(interactions.items[$0]) }.map { ($0, values[$0]) }
             } else {
                 if method == "ease" { coldUsers += 1 }
-                ranked = popular.map { ($0, interactions.popularity[$0]) }
+                picks = popular.lazy.filter { !skip.contains(interactions.items[$0]) }.prefix(count).map { ($0, interactions.popularity[$0]) }
             }
-            for (rank, pick) in ranked.lazy.filter({ !skip.contains(interactions.items[$0.item]) }).prefix(count).enumerated() {
+            for (rank, pick) in picks.enumerated() {
                 users.append(user)
                 items.append(interactions.items[pick.item])
                 scores.append(Float(pick.score))
