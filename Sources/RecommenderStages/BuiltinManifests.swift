@@ -196,7 +196,7 @@ public enum BuiltinManifests {
         EmbeddedManifest(fileName: "retrieve.yaml", text: #"""
             name: retrieve
             version: 1
-            description: Candidate items per user from the training interactions, for predict to score and rank to order; the most popular items, or EASE's item-to-item scores (Steck 2019). Seen items are left out; users without interactions get the most popular ones.
+            description: Candidate items per user from the training interactions, for predict to score and rank to order; the most popular items, EASE's item-to-item scores (Steck 2019), or cosine item-kNN. Seen items are left out; users without interactions get the most popular ones.
             builtin: retrieve
             inputs:
               history: {type: table, doc: "training rows (features.train): key.user, key.item and the labels"}
@@ -205,10 +205,11 @@ public enum BuiltinManifests {
             outputs:
               candidates: {type: table, doc: "key.user, key.item, retrieval.score, retrieval.rank: candidates_per_user per user, best first"}
             params:
-              method: {type: string, default: ease, enum: [popularity, ease], doc: "popularity: items by interactions; ease: item-to-item closed form over the user x item matrix"}
+              method: {type: string, default: ease, enum: [popularity, ease, item_knn], doc: "popularity: items by interactions; ease: item-to-item closed form over the user x item matrix (up to ~20k items); item_knn: cosine similarity, the best neighbours per item (large catalogs)"}
               candidates_per_user: {type: int, default: 200, min: 1, max: 100000, doc: "items per user"}
               lambda: {type: float, default: 500, min: 0.000001, doc: "ease: the L2 penalty on the item-to-item weights"}
               weight_label: {type: string, default: "", doc: "a task whose label weights the interactions (click: only clicked rows count); empty: every row is an interaction"}
+              neighbours: {type: int, default: 100, min: 1, doc: "item_knn: similar items kept per item"}
               max_items: {type: int, default: 20000, min: 1, doc: "ease: refuse a larger catalog (the n x n inverse takes 8 n^2 bytes)"}
             """#),
         EmbeddedManifest(fileName: "train.yaml", text: #"""

@@ -22,6 +22,19 @@ struct RetrievalTests {
         for (ours, theirs) in zip(scores, [0.5, 0.5, 0.5]) { #expect(abs(ours - theirs) < 1e-12) }
     }
 
+    @Test func itemNeighboursAreCosineSimilaritiesCutToTheBest() {
+        let interactions = Interactions(users: Self.users, items: Self.items)
+        // Users per item: a 2, b 3, c 2; together: a-b 2, a-c 1, b-c 2.
+        let all = ItemNeighbours(interactions, neighbours: 5)
+        let ab = 2 / 6.0.squareRoot()
+        #expect(all.neighbours[0].map(\.item) == [1, 2] && abs(all.neighbours[0][0].similarity - ab) < 1e-12
+                && abs(all.neighbours[0][1].similarity - 0.5) < 1e-12)
+        let one = ItemNeighbours(interactions, neighbours: 1)
+        #expect(one.neighbours.map { $0.map(\.item) } == [[1], [0], [1]], "b's tie between a and c goes to a")
+        let scores = one.scores(interactions.byUser["u1"]!)
+        #expect(abs(scores[0] - ab) < 1e-12 && abs(scores[1] - ab) < 1e-12 && scores[2] == 0)
+    }
+
     @Test func retrieveLeavesOutSeenItemsAndGivesColdUsersThePopularOnes() throws {
         let harness = try StageHarness()
         defer { harness.remove() }
@@ -31,7 +44,7 @@ struct RetrievalTests {
         let targets = Table([("key.user", .string(["u1", "u3", "u9"])), ("key.item", .string(["x", "x", "x"]))])
         let inputs = ["history": try harness.write("history", table: history), "valid": try harness.write("valid", table: valid),
                       "users": try harness.write("users", table: targets)]
-        for method in ["ease", "popularity"] {
+        for method in ["ease", "popularity", "item_knn"] {
             let outputs = try harness.run(RetrieveStage(), params: ["method": .string(method), "lambda": .float(1), "candidates_per_user": .int(3)],
                                           inputs: inputs, tag: method)
             let candidates = try TableFolder.read(outputs["candidates"]!)

@@ -31,7 +31,8 @@ struct RetrieveStage: BuiltinStage {
         let method = try context.requiredString("method")
 
         let popular = interactions.popularityOrder
-        var model: EASE?
+        var model: (any ItemToItem)?
+        if method == "item_knn" { model = ItemNeighbours(interactions, neighbours: try context.requiredInt("neighbours")) }
         if method == "ease" {
             let limit = try context.requiredInt("max_items")
             guard interactions.items.count <= limit else {
@@ -49,7 +50,7 @@ struct RetrieveStage: BuiltinStage {
                 let values = model.scores(row)
                 picks = TopK.indices(of: values, count: count) { skip.contains(interactions.items[$0]) }.map { ($0, values[$0]) }
             } else {
-                if method == "ease" { coldUsers += 1 }
+                if model != nil { coldUsers += 1 }
                 picks = popular.lazy.filter { !skip.contains(interactions.items[$0]) }.prefix(count).map { ($0, interactions.popularity[$0]) }
             }
             for (rank, pick) in picks.enumerated() {
@@ -65,3 +66,11 @@ struct RetrieveStage: BuiltinStage {
             + (coldUsers > 0 ? "; \(coldUsers) users without interactions got the most popular items" : ""))
     }
 }
+
+/// An item-to-item model: a user's score for every item from the items they interacted with.
+protocol ItemToItem {
+    func scores(_ row: Set<Int>) -> [Double]
+}
+
+extension EASE: ItemToItem {}
+extension ItemNeighbours: ItemToItem {}
