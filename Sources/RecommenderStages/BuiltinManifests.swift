@@ -42,6 +42,7 @@ public enum BuiltinManifests {
               rejected: {type: csv, doc: "removed rows: row number (1-based, in the input table), reason, row"}
               report: {type: json, doc: "rows in and out, and the count of each rule"}
             params:
+              derive: {type: map, default: {}, doc: "new column -> expression over the input's columns, e.g. {liked: \"rating >= 4\", hour: \"(timestamp % 86400) / 3600\"} (docs/EXPRESSIONS.md); computed before the other rules"}
               drop_duplicates: {type: bool, default: true, doc: "remove rows identical to an earlier row"}
               missing: {type: map, default: {}, doc: "column -> drop, mean, median, most_frequent or constant:VALUE"}
               user_column: {type: string, default: user_id, doc: "the column naming the user"}
@@ -126,7 +127,7 @@ public enum BuiltinManifests {
               hash_buckets: {type: map, default: {}, doc: "categorical column -> number of hash buckets instead of a vocabulary"}
               min_count: {type: int, default: 1, min: 1, doc: "values seen fewer times in train share the out-of-vocabulary code"}
               labels: {type: map, doc: "task -> label column, e.g. {click: click, rating: rating}"}
-              positive_labels: {type: map, default: {}, doc: "task -> the text that means 1, for text label columns"}
+              positive_labels: {type: map, default: {}, doc: "task -> the text that means 1, or a condition on the label's value starting with a comparison: {liked: \">= 4\"}, {bought: \"== 'yes'\"}"}
               fill_missing_labels: {type: map, default: {}, doc: "task -> value for rows without a label (otherwise they are masked out)"}
               user_column: {type: string, default: user_id, doc: "the user id column (kept as key.user)"}
               item_column: {type: string, default: item_id, doc: "the item id column (kept as key.item)"}

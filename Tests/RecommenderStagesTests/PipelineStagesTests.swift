@@ -184,15 +184,15 @@ struct PipelineStagesTests {
 }
 
 @Suite("rank expressions")
-struct ScoreExpressionTests {
+struct RankExpressionTests {
     @Test func precedenceParenthesesAndUnknownTasks() throws {
         let tasks = ["click", "conversion", "rating"]
         let scores = ["click": 0.5, "conversion": 0.2, "rating": 4.0]
-        #expect(try ScoreExpression.parse("click * conversion", tasks: tasks).evaluate(scores) == 0.1)
-        #expect(try ScoreExpression.parse("0.7*click + 0.3*rating/5", tasks: tasks).evaluate(scores) == 0.7 * 0.5 + 0.3 * 4 / 5)
-        #expect(try ScoreExpression.parse("-(click - 1) * 2", tasks: tasks).evaluate(scores) == 1)
-        #expect(throws: ScoreExpression.ParseError.self) { try ScoreExpression.parse("click * revenue", tasks: tasks) }
-        #expect(throws: ScoreExpression.ParseError.self) { try ScoreExpression.parse("click *", tasks: tasks) }
-        #expect(throws: ScoreExpression.ParseError.self) { try ScoreExpression.parse("(click", tasks: tasks) }
+        #expect(try Formula.parse("click * conversion", names: tasks).evaluate(scores) == 0.1)
+        #expect(try Formula.parse("0.7*click + 0.3*rating/5", names: tasks).evaluate(scores) == 0.7 * 0.5 + 0.3 * 4 / 5)
+        #expect(try Formula.parse("-(click - 1) * 2", names: tasks).evaluate(scores) == 1)
+        #expect(throws: Formula.ParseError.self) { try Formula.parse("click * revenue", names: tasks) }
+        #expect(throws: Formula.ParseError.self) { try Formula.parse("click *", names: tasks) }
+        #expect(throws: Formula.ParseError.self) { try Formula.parse("(click", names: tasks) }
     }
 }

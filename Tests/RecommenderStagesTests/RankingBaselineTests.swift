@@ -85,12 +85,12 @@ struct RankingBaselineTests {
     @Test func rankExpressionsReadPopularityAndPowers() throws {
         let names = ["click", "popularity"]
         let values = ["click": 0.5, "popularity": 0.25]
-        #expect(try ScoreExpression.parse("click * popularity^0.5", tasks: names).evaluate(values) == 0.25)
-        #expect(try ScoreExpression.parse("2^3^2", tasks: names).evaluate(values) == 512, "right to left")
-        #expect(try ScoreExpression.parse("-2^2", tasks: names).evaluate(values) == -4)
-        #expect(try ScoreExpression.parse("2^-1 * 4", tasks: names).evaluate(values) == 2)
-        #expect(try ScoreExpression.parse("click * popularity", tasks: names).names == ["click", "popularity"])
-        #expect(throws: ScoreExpression.ParseError.self) { try ScoreExpression.parse("click ^", tasks: names) }
+        #expect(try Formula.parse("click * popularity^0.5", names: names).evaluate(values) == 0.25)
+        #expect(try Formula.parse("2^3^2", names: names).evaluate(values) == 512, "right to left")
+        #expect(try Formula.parse("-2^2", names: names).evaluate(values) == -4)
+        #expect(try Formula.parse("2^-1 * 4", names: names).evaluate(values) == 2)
+        #expect(try Formula.parse("click * popularity", names: names).names == ["click", "popularity"])
+        #expect(throws: Formula.ParseError.self) { try Formula.parse("click ^", names: names) }
     }
 
     @Test func rankOrdersByPopularityWhenTheExpressionSaysSo() throws {

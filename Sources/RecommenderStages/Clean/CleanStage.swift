@@ -10,7 +10,7 @@ struct CleanStage: BuiltinStage {
     let name = "clean"
 
     func run(_ context: BuiltinContext) throws {
-        var table = try context.table("events")
+        var table = try DerivedColumns.add(context.stringMap("derive").mapValues { "\($0)" }, to: try context.table("events"))
         let inputRows = table.rowCount
         var rejected: [RejectedRow] = []
         var counts: [String: Int] = [:]

@@ -32,7 +32,8 @@ public struct FeatureTransform: Codable, Sendable {
     public struct Label: Codable, Sendable {
         public var task: String
         public var column: String
-        /// For text labels: the value that means 1.
+        /// The text that means 1, or a condition on the label's value that
+        /// starts with a comparison: ">= 4", "== 'yes'" (see `rule`).
         public var positive: String?
         /// Value for rows without the label; nil masks those rows out.
         public var fillMissing: Float?
@@ -78,13 +79,8 @@ public struct FeatureTransform: Codable, Sendable {
                 if requireLabels { throw StageFailure("no label column '\(label.column)' for task '\(label.task)'") }
                 continue
             }
-            encoded["label.\(label.task)"] = .float((0..<table.rowCount).map { row in
-                if let positive = label.positive {
-                    let text = column.text(row)
-                    return text.isEmpty ? (label.fillMissing ?? .nan) : (text == positive ? 1 : 0)
-                }
-                return column.number(row).map(Float.init) ?? (label.fillMissing ?? .nan)
-            })
+            let rule = try label.rule()
+            encoded["label.\(label.task)"] = .float((0..<table.rowCount).map { row in rule(column, row) ?? (label.fillMissing ?? .nan) })
         }
         for (role, name) in [("user", userColumn), ("item", itemColumn)] {
             if let name, let column = table[name] { encoded["key.\(role)"] = .string((0..<table.rowCount).map { column.text($0) }) }
@@ -115,5 +111,29 @@ enum StableHash {
             hash = hash &* 0x0100_0000_01b3
         }
         return hash
+    }
+}
+
+extension FeatureTransform.Label {
+    /// How a row of the label column becomes the task's label: nil when missing.
+    /// A `positive` that starts with a comparison is a condition on the value
+    /// (`>= 4` is 1 for 4 and 5, 0 for 1 to 3); any other `positive` is the
+    /// text that means 1; without one, the column's number is the label.
+    func rule() throws -> (Column, Int) -> Float? {
+        guard let positive else { return { column, row in column.number(row).map(Float.init) } }
+        let trimmed = positive.trimmingCharacters(in: .whitespaces)
+        guard let first = trimmed.first, "<>=!".contains(first) else {
+            return { column, row in
+                let text = column.text(row)
+                return text.isEmpty ? nil : (text == positive ? 1 : 0)
+            }
+        }
+        let condition: Formula
+        do { condition = try Formula.parse("value " + trimmed, names: ["value"]) } catch let error as Formula.ParseError {
+            throw StageFailure("positive_labels '\(task)': '\(positive)' is not a condition on the value: \(error.message)")
+        }
+        return { column, row in
+            condition.evaluate { _ in column.expressionValue(row) }.number.map(Float.init)
+        }
     }
 }

@@ -166,11 +166,9 @@ enum LeakageCheck {
         var warnings: [String] = []
         for label in transform.labels {
             guard let column = train[label.column] else { continue }
-            let rows = (0..<train.rowCount).filter { label.positive != nil ? !column.text($0).isEmpty : column.number($0) != nil }
-            let target = rows.map { row -> Float in
-                if let positive = label.positive { return column.text(row) == positive ? 1 : 0 }
-                return Float(column.number(row)!)
-            }
+            guard let rule = try? label.rule() else { continue }
+            let rows = (0..<train.rowCount).filter { rule(column, $0) != nil }
+            let target = rows.map { rule(column, $0)! }
             let binary = Set(target).isSubset(of: [0, 1])
             for feature in transform.numeric.map(\.name) + transform.categorical.map(\.name) {
                 guard let values = train[feature] else { continue }

@@ -15,8 +15,8 @@ struct RankStage: BuiltinStage {
     func run(_ context: BuiltinContext) throws {
         let scores = try context.table("scores")
         let tasks = scores.names.filter { $0.hasPrefix("score.") }.map { String($0.dropFirst(6)) }
-        let expression: ScoreExpression
-        do { expression = try ScoreExpression.parse(try context.requiredString("expression"), tasks: tasks + Self.signals) } catch {
+        let expression: Formula
+        do { expression = try Formula.parse(try context.requiredString("expression"), names: tasks + Self.signals) } catch {
             throw StageFailure("param 'expression': \(error)")
         }
         guard case .string(let users)? = scores["key.user"], case .string(let items)? = scores["key.item"] else {
