@@ -128,6 +128,7 @@ public enum BuiltinManifests {
               min_count: {type: int, default: 1, min: 1, doc: "values seen fewer times in train share the out-of-vocabulary code"}
               labels: {type: map, doc: "task -> label column, e.g. {click: click, rating: rating}"}
               positive_labels: {type: map, default: {}, doc: "task -> the text that means 1, or a condition on the label's value starting with a comparison: {liked: \">= 4\"}, {bought: \"== 'yes'\"}"}
+              negatives: {type: map, default: {}, doc: "implicit feedback: {task: T, per_positive: N, seed: S} adds N training rows per positive of T, each with an item the user has no training row with (label 0; other tasks masked)"}
               fill_missing_labels: {type: map, default: {}, doc: "task -> value for rows without a label (otherwise they are masked out)"}
               user_column: {type: string, default: user_id, doc: "the user id column (kept as key.user)"}
               item_column: {type: string, default: item_id, doc: "the item id column (kept as key.item)"}
@@ -140,6 +141,22 @@ public enum BuiltinManifests {
               test_fraction: {type: float, default: 0.1, min: 0, max: 0.9, doc: "share of rows for test"}
               seed: {type: int, default: 7, doc: "seed of the random and user splits"}
               leakage_threshold: {type: float, default: 0.99, min: 0.5, max: 1, doc: "warn when one feature alone reaches this AUC (or |correlation|) on a label"}
+            """#),
+        EmbeddedManifest(fileName: "join.yaml", text: #"""
+            name: join
+            version: 1
+            description: Adds the columns of a users table and an items table (side tables, e.g. collected from users.csv and items.csv) to each event by its user and item key, as a left join; events without a match keep missing values and are counted in the report.
+            builtin: join
+            inputs:
+              events: {type: table, doc: "the events (collect's or clean's)"}
+              users: {type: table, optional: true, doc: "one row per user: the key column and the user's attributes"}
+              items: {type: table, optional: true, doc: "one row per item: the key column and the item's attributes"}
+            outputs:
+              events: {type: table, doc: "the events with the side tables' columns added"}
+              report: {type: json, doc: "events matched and unmatched per side table"}
+            params:
+              user_column: {type: string, default: user_id, doc: "the user key, in the events and in the users table"}
+              item_column: {type: string, default: item_id, doc: "the item key, in the events and in the items table"}
             """#),
         EmbeddedManifest(fileName: "joint_loss.yaml", text: #"""
             name: joint_loss

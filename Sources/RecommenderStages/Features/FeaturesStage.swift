@@ -22,17 +22,48 @@ struct FeaturesStage: BuiltinStage {
         }
 
         let (trainRows, validRows, testRows) = try Splitter(context: context).split(events)
-        let train = events.rows(trainRows)
+        var train = events.rows(trainRows)
+        if let sampling = try negativeSampling(context, labels: labels) {
+            let added: Int
+            (train, added) = try sampling.augment(train)
+            context.log("features: \(added) sampled negatives for '\(sampling.task)' (\(sampling.perPositive) per positive) added to train")
+        }
         var transform = try fit(train, context: context, categorical: categorical, numeric: numeric, labels: labels)
         transform.warnings = LeakageCheck.warnings(train, transform: transform, threshold: try context.requiredDouble("leakage_threshold"))
         for warning in transform.warnings { context.log("warning: \(warning)") }
 
-        for (name, rows) in [("train", trainRows), ("valid", validRows), ("test", testRows)] {
+        try context.write(try transform.encode(train), to: "train")
+        for (name, rows) in [("valid", validRows), ("test", testRows)] {
             try context.write(try transform.encode(events.rows(rows)), to: name)
         }
         try context.writeJSON(transform, to: "transform")
-        context.log("features: \(trainRows.count) train, \(validRows.count) valid, \(testRows.count) test rows; "
+        context.log("features: \(train.rowCount) train, \(validRows.count) valid, \(testRows.count) test rows; "
                     + "\(transform.categorical.count) categorical, \(transform.numeric.count) numeric features")
+    }
+
+    /// The `negatives` param, read: nil when it is empty.
+    private func negativeSampling(_ context: BuiltinContext, labels: [String: String]) throws -> NegativeSampling? {
+        let spec = context.stringMap("negatives")
+        guard !spec.isEmpty else { return nil }
+        for key in spec.keys where !["task", "per_positive", "seed"].contains(key) {
+            throw StageFailure("negatives: unknown key '\(key)'\(Suggestion.hint(for: key, in: ["task", "per_positive", "seed"])); write {task: T, per_positive: N, seed: S}")
+        }
+        guard let task = spec["task"] as? String, let column = labels[task] else {
+            throw StageFailure("negatives: 'task' must name one of the labelled tasks: \(labels.keys.sorted().joined(separator: ", "))")
+        }
+        let perPositive = (spec["per_positive"] as? NSNumber)?.intValue ?? 4
+        guard perPositive >= 1, perPositive <= 1000 else { throw StageFailure("negatives: per_positive must be from 1 to 1000, not \(perPositive)") }
+        if context.stringMap("positive_labels")[task] != nil {
+            throw StageFailure("negatives: task '\(task)' reads its label through positive_labels; derive a 0/1 column in clean instead")
+        }
+        let itemFeatures = context.stringList("item_features")
+        guard !itemFeatures.isEmpty else {
+            throw StageFailure("negatives need item_features: the columns that describe an item, copied from the sampled item's row")
+        }
+        return NegativeSampling(task: task, labelColumn: column, perPositive: perPositive,
+                                seed: UInt64((spec["seed"] as? NSNumber)?.intValue ?? 7),
+                                userColumn: try context.requiredString("user_column"), itemColumn: try context.requiredString("item_column"),
+                                itemFeatures: itemFeatures, labelColumns: Array(Set(labels.values)))
     }
 
     /// Column names, where "x*" stands for every column starting with "x".
