@@ -30,7 +30,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--binary", default=os.path.join(repository, ".build", "release", "mtrec"))
 parser.add_argument("--pipeline", default=os.path.join(repository, "pipelines", "quickstart.yaml"))
 parser.add_argument("--ease-lambda", type=float, default=1000.0)
-parser.add_argument("--relevance", default="click")
+parser.add_argument("--relevance", help="the relevance task (default: evaluate's relevance_task, read from its metrics)")
 args = parser.parse_args()
 
 
@@ -74,9 +74,15 @@ with tempfile.TemporaryDirectory() as scratch:
         report = json.load(file)
 outputs = {stage["name"]: stage["outputs"] for stage in report["stages"]}
 train, valid, test = (read_table(outputs["features"][name]) for name in ("train", "valid", "test"))
+# Negatives the features stage sampled are not interactions: drop them, as evaluate does.
+if "sampled.negative" in train:
+    logged = [index for index, flag in enumerate(train["sampled.negative"]) if flag != 1]
+    train = {name: [values[index] for index in logged] for name, values in train.items()}
 with open(outputs["evaluate"]["metrics"]) as file:
     evaluated = json.load(file)
 k = evaluated["ranking"]["k"]
+if args.relevance is None:
+    args.relevance = evaluated["ranking"]["relevance_task"]
 
 seen = {}
 for table in (train, valid):

@@ -66,9 +66,11 @@ public enum BuiltinManifests {
               events: {type: table, doc: "one row per impression (or per file row)"}
               rejected: {type: csv, doc: "rows that could not be read: line, reason, raw row"}
               report: {type: json, doc: "rows, rejected counts by reason, column types; label correlation for mmoe_synthetic"}
+              users: {type: table, doc: "simulate: one row per user (user_id, age_band, gender, city_tier, device), for join; empty for other sources"}
+              items: {type: table, doc: "simulate: one row per item (item_id, category, brand, price), for join; empty for other sources"}
               truth: {type: json, doc: "simulate: every user's and item's latent factors behind the clicks, for evaluate's expected click; null for other sources"}
             params:
-              source: {type: string, default: simulate, enum: [simulate, mmoe_synthetic, file], doc: "where the events come from"}
+              source: {type: string, default: simulate, enum: [simulate, simulate_implicit, mmoe_synthetic, file], doc: "where the events come from; simulate_implicit keeps only the clicked impressions (user_id, item_id, timestamp, watched, rating) and leaves the attributes to the users and items outputs"}
               seed: {type: int, default: 7, doc: "seed of the generators"}
               users: {type: int, default: 2000, min: 1, doc: "simulate: number of users"}
               items: {type: int, default: 500, min: 1, doc: "simulate: number of items"}

@@ -68,7 +68,8 @@ struct RankingBaselineTests {
     }
 
     @Test func theSimulatorsTruthGivesTheProbabilitiesItsClicksWereDrawnWith() throws {
-        let (events, truth) = EcommerceSimulator(users: 30, items: 20, impressions: 500, seed: 4).generate()
+        let simulation = EcommerceSimulator(users: 30, items: 20, impressions: 500, seed: 4).generate()
+        let (events, truth) = (simulation.events, simulation.truth)
         guard case .int(let users)? = events["user_id"], case .int(let items)? = events["item_id"] else {
             Issue.record("no id columns")
             return

@@ -23,11 +23,15 @@ struct CollectStage: BuiltinStage {
         var rejected: [RejectedRow] = []
         var requested: Double?, measured: Double?
         var truth: SimulatorTruth?
+        var sideTables = (users: Table(), items: Table())
         switch source {
-        case "simulate":
-            (table, truth) = EcommerceSimulator(users: try context.requiredInt("users"), items: try context.requiredInt("items"),
+        case "simulate", "simulate_implicit":
+            let simulation = EcommerceSimulator(users: try context.requiredInt("users"), items: try context.requiredInt("items"),
                                                 impressions: try context.requiredInt("impressions"),
                                                 seed: UInt64(try context.requiredInt("seed"))).generate()
+            table = source == "simulate" ? simulation.events : simulation.interactions
+            truth = simulation.truth
+            sideTables = (simulation.users, simulation.items)
         case "mmoe_synthetic":
             requested = try context.requiredDouble("correlation")
             (table, measured) = MMoESyntheticData.table(rows: try context.requiredInt("rows"), dimensions: try context.requiredInt("dimensions"),
@@ -56,8 +60,10 @@ struct CollectStage: BuiltinStage {
                             columns: Dictionary(uniqueKeysWithValues: zip(table.names, table.columns.map(\.typeName))),
                             requestedCorrelation: requested, measuredLabelCorrelation: measured)
         try context.writeJSON(report, to: "report")
-        // Only the simulator knows the truth; other sources write null.
+        // Only the simulator knows the truth and has side tables; other sources write null and empty tables.
         try context.writeJSON(truth, to: "truth")
+        try context.write(sideTables.users, to: "users")
+        try context.write(sideTables.items, to: "items")
         context.log("collect: \(table.rowCount) rows from \(source), \(rejected.count) rejected")
         for row in rejected.prefix(20) { context.log("  line \(row.line): \(row.reason)") }
         if let measured, let requested {

@@ -18,9 +18,29 @@ struct EcommerceSimulator {
     static let devices = ["ios", "android", "web"]
     static let categories = 20, brands = 100
 
+    /// One simulation: the impressions, the latent truth, and the users' and
+    /// items' attributes as side tables (one row per user or item).
+    struct Simulation {
+        var events: Table
+        var truth: SimulatorTruth
+        var users: Table
+        var items: Table
+
+        /// Implicit feedback, as a streaming or shopping log keeps it: only the
+        /// clicked impressions (watched = 1), a rating where one was given, and
+        /// no user or item attributes (they are in the side tables).
+        var interactions: Table {
+            guard let clicks = events.floats("click") else { return Table() }
+            let kept = clicks.indices.filter { clicks[$0] == 1 }
+            let rows = events.rows(kept)
+            return Table([("user_id", rows["user_id"]!), ("item_id", rows["item_id"]!), ("timestamp", rows["timestamp"]!),
+                          ("watched", .float(kept.map { _ in 1 })), ("rating", rows["rating"]!)])
+        }
+    }
+
     func run() -> Table { generate().events }
 
-    func generate() -> (events: Table, truth: SimulatorTruth) {
+    func generate() -> Simulation {
         var random = RandomSource(seed: seed)
         let dimension = Self.tasteDimension
         func vector(_ scale: Double) -> [Double] { (0..<dimension).map { _ in random.normal() * scale } }
@@ -76,7 +96,13 @@ struct EcommerceSimulator {
         let truth = SimulatorTruth(
             users: Dictionary(uniqueKeysWithValues: truthUsers.enumerated().map { (String($0.offset + 1), $0.element) }),
             items: Dictionary(uniqueKeysWithValues: truthItems.enumerated().map { (String($0.offset + 1), $0.element) }))
-        return (columns.table, truth)
+        let userTable = Table([("user_id", .int((0..<users).map { Int64($0 + 1) })), ("age_band", .string(userAge.map { Self.ageBands[$0] })),
+                               ("gender", .string(userGender.map { Self.genders[$0] })), ("city_tier", .int(userTier.map(Int64.init))),
+                               ("device", .string(userDevice.map { Self.devices[$0] }))])
+        let itemTable = Table([("item_id", .int((0..<items).map { Int64($0 + 1) })),
+                               ("category", .string(itemCategory.map { String(format: "c%02d", $0 + 1) })),
+                               ("brand", .string(itemBrand.map { String(format: "b%03d", $0 + 1) })), ("price", .float(itemPrice.map(Float.init)))])
+        return Simulation(events: columns.table, truth: truth, users: userTable, items: itemTable)
     }
 }
 

@@ -33,6 +33,8 @@ struct EvaluateStage: BuiltinStage {
         /// Simulated data: AUC of the true probabilities (keep.true_TASK_probability), the best any model can reach.
         var bestPossibleAUC: [String: Double]?
         var ranking: RankingResult?
+        /// The task whose positive test labels are the relevant items.
+        var relevanceTask: String?
         /// The same metrics of baseline lists ("popularity") on the same users and exclusions.
         var baselines: [String: RankingResult] = [:]
         /// Simulated data: the mean true click probability of the lists ("model",
@@ -87,6 +89,7 @@ struct EvaluateStage: BuiltinStage {
                                                history: [train, valid].compactMap { $0 })
         let modelLists = try Self.lists(in: context.input("recommendations")!)
         report.ranking = evaluation.score(modelLists)
+        report.relevanceTask = relevance
         guard let train else { return }
         let popularOrder = try RankingEvaluation.popularityOrder(train, relevance: relevance)
         let popularLists = evaluation.lists(from: popularOrder)
@@ -140,6 +143,7 @@ enum MetricsFile {
         func ratio(_ a: Double?, _ b: Double?) -> Any { value(a.flatMap { a in b.flatMap { $0 > 0 ? a / $0 : nil } }) }
         if let ranking = report.ranking {
             var entry = metrics(ranking).merging(["k": ranking.k, "users": ranking.users]) { $1 }
+            if let relevance = report.relevanceTask { entry["relevance_task"] = relevance }
             if !report.baselines.isEmpty { entry["baseline"] = report.baselines.mapValues(metrics) }
             if let popular = report.baselines["popularity"] {
                 entry["hit_rate_vs_popularity"] = ratio(ranking.hitRate, popular.hitRate)

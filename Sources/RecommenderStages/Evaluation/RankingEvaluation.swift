@@ -4,7 +4,8 @@ import MultiTaskLearning
 /// One definition of "how good are these lists", applied alike to the
 /// model's lists and to every baseline (docs/stages/evaluate.md):
 /// - seen: a user's items in the history tables (train, and valid when
-///   given). They are left out of the baselines' lists and never relevant.
+///   given; sampled negatives are not interactions). They are left out of the
+///   baselines' lists and never relevant.
 /// - relevant: a user's test items whose relevance label is 1, less the seen ones.
 /// - users: those with at least one relevant item; each counts once, with a
 ///   list or not (no list scores 0), so every figure has one denominator.
@@ -23,7 +24,7 @@ struct RankingEvaluation {
         var seen: [String: Set<String>] = [:]
         for table in history {
             let (users, items) = try Self.keys(table)
-            for row in users.indices { seen[users[row], default: []].insert(items[row]) }
+            for row in table.loggedRows { seen[users[row], default: []].insert(items[row]) }
         }
         var relevant: [String: Set<String>] = [:]
         for row in testUsers.indices where labels[row] == 1 && seen[testUsers[row]]?.contains(testItems[row]) != true {
@@ -74,7 +75,7 @@ struct RankingEvaluation {
             throw StageFailure("the popularity baseline needs label.\(relevance) in the history table")
         }
         var positives: [String: Int] = [:]
-        for row in items.indices { positives[items[row], default: 0] += labels[row] == 1 ? 1 : 0 }
+        for row in train.loggedRows { positives[items[row], default: 0] += labels[row] == 1 ? 1 : 0 }
         return positives.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
     }
 

@@ -32,7 +32,9 @@ struct FeaturesStage: BuiltinStage {
         transform.warnings = LeakageCheck.warnings(train, transform: transform, threshold: try context.requiredDouble("leakage_threshold"))
         for warning in transform.warnings { context.log("warning: \(warning)") }
 
-        try context.write(try transform.encode(train), to: "train")
+        var encodedTrain = try transform.encode(train)
+        encodedTrain[NegativeSampling.flagColumn] = train[NegativeSampling.flagColumn]
+        try context.write(encodedTrain, to: "train")
         for (name, rows) in [("valid", validRows), ("test", testRows)] {
             try context.write(try transform.encode(events.rows(rows)), to: name)
         }

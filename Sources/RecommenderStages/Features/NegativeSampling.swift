@@ -60,7 +60,20 @@ struct NegativeSampling {
                 table[name] = column.appending(column.rows(from))
             }
         }
+        table[Self.flagColumn] = .float(Array(repeating: 0, count: train.rowCount) + Array(repeating: 1, count: sources.count))
         return (table, sources.count)
+    }
+
+    /// 1 on the rows this sampling added: later stages leave them out of
+    /// "what the user interacted with" (seen items, popularity, retrieval).
+    static let flagColumn = "sampled.negative"
+}
+
+extension Table {
+    /// The rows that are logged interactions: every row but sampled negatives.
+    var loggedRows: [Int] {
+        guard let flags = floats(NegativeSampling.flagColumn) else { return Array(0..<rowCount) }
+        return flags.indices.filter { flags[$0] != 1 }
     }
 }
 

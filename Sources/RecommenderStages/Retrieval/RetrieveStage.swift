@@ -8,7 +8,9 @@ struct RetrieveStage: BuiltinStage {
     let name = "retrieve"
 
     func run(_ context: BuiltinContext) throws {
-        let history = try context.table("history")
+        let fullHistory = try context.table("history")
+        // Sampled negatives are no interactions: leave them out of everything here.
+        let history = fullHistory.rows(fullHistory.loggedRows)
         let (historyUsers, historyItems) = try RankingEvaluation.keys(history)
         let weightLabel = try context.requiredString("weight_label")
         var weights: [Float]?
@@ -23,7 +25,8 @@ struct RetrieveStage: BuiltinStage {
         var seen: [String: Set<String>] = [:]
         for (user, item) in zip(historyUsers, historyItems) { seen[user, default: []].insert(item) }
         if context.input("valid") != nil {
-            let (users, items) = try RankingEvaluation.keys(try context.table("valid"))
+            let valid = try context.table("valid")
+            let (users, items) = try RankingEvaluation.keys(valid.rows(valid.loggedRows))
             for (user, item) in zip(users, items) { seen[user, default: []].insert(item) }
         }
         let targets = Array(Set(try RankingEvaluation.keys(try context.table("users")).users)).sorted()

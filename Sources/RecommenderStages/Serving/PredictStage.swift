@@ -54,7 +54,7 @@ struct Candidates {
             throw StageFailure("candidates need user and item keys: set user_column and item_column in features")
         }
         var index = HistoryIndex()
-        for row in 0..<history.rowCount {
+        for row in history.loggedRows {
             index.lastUserRow[historyUsers[row]] = row
             index.lastItemRow[historyItems[row]] = row
             index.popularity[historyItems[row], default: 0] += 1

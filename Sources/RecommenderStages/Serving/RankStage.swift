@@ -34,7 +34,7 @@ struct RankStage: BuiltinStage {
         for name in ["history", "valid"] where context.input(name) != nil {
             let history = try context.table(name)
             if case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"] {
-                for row in 0..<history.rowCount {
+                for row in history.loggedRows {
                     seen[historyUsers[row], default: []].insert(historyItems[row])
                     // Popularity (the cold-start lists) counts training rows only.
                     if name == "history" { popularity[historyItems[row], default: 0] += 1 }
