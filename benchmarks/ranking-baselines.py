@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Recomputes a pipeline's ranking baselines with numpy, apart from mtrec.
 
-Usage: benchmarks/ranking-baselines.py [--binary PATH] [--pipeline FILE] [--ease-lambda 1000]
+Usage: benchmarks/ranking-baselines.py [--binary PATH] [--pipeline FILE] [--ease-lambda L]
 
 Runs the pipeline (a cached rerun when nothing changed), reads its
 features.train, features.valid and features.test tables and evaluate's
@@ -11,8 +11,8 @@ exclusions (docs/stages/evaluate.md):
 - EASE lists (Steck 2019): B = I - P diag(1/diag(P)), P = (X'X + lambda I)^-1
   over the train interaction matrix X, seen items excluded;
 - the model's lists from rank.recommendations.
-Prints one table beside evaluate's figures and exits 1 if its popularity
-figures differ from evaluate's by more than 1e-6.
+Prints one table beside evaluate's figures and exits 1 if its model,
+popularity or EASE figures differ from evaluate's by more than 1e-6.
 """
 import argparse
 import csv
@@ -29,7 +29,7 @@ repository = os.path.dirname(here)
 parser = argparse.ArgumentParser()
 parser.add_argument("--binary", default=os.path.join(repository, ".build", "release", "mtrec"))
 parser.add_argument("--pipeline", default=os.path.join(repository, "pipelines", "quickstart.yaml"))
-parser.add_argument("--ease-lambda", type=float, default=1000.0)
+parser.add_argument("--ease-lambda", type=float, help="default: evaluate's ease_lambda, read from its metrics")
 parser.add_argument("--relevance", help="the relevance task (default: evaluate's relevance_task, read from its metrics)")
 args = parser.parse_args()
 
@@ -83,6 +83,8 @@ with open(outputs["evaluate"]["metrics"]) as file:
 k = evaluated["ranking"]["k"]
 if args.relevance is None:
     args.relevance = evaluated["ranking"]["relevance_task"]
+if args.ease_lambda is None:
+    args.ease_lambda = evaluated["ranking"].get("ease_lambda", 500.0)
 
 seen = {}
 for table in (train, valid):
@@ -129,7 +131,9 @@ model = {user: [item for _, item in sorted(items)] for user, items in model.item
 
 ours = {"model": metrics(model, relevant, users, k), "popularity": metrics(popular, relevant, users, k),
         f"EASE (lambda {args.ease_lambda:g})": metrics(ease, relevant, users, k)}
-theirs = {"model": evaluated["ranking"], "popularity": evaluated["ranking"].get("baseline", {}).get("popularity", {})}
+baselines = evaluated["ranking"].get("baseline", {})
+theirs = {"model": evaluated["ranking"], "popularity": baselines.get("popularity", {}),
+          f"EASE (lambda {args.ease_lambda:g})": baselines.get("ease", {}) if args.ease_lambda == evaluated["ranking"].get("ease_lambda") else {}}
 print(f"{os.path.basename(args.pipeline)}: {len(users)} test users with a relevant item, k = {k}, "
       f"{len(catalog)} items, {len(train['key.user'])} train rows")
 print(f"{'lists':<22}{'HitRate':>10}{'NDCG':>10}{'Recall':>10}{'MRR':>10}   evaluate's HitRate / NDCG")
@@ -138,9 +142,9 @@ for name, figures in ours.items():
     beside = f"{other['hit_rate']:.6f} / {other['ndcg']:.6f}" if other else "-"
     print(f"{name:<22}{figures['hit_rate']:>10.4f}{figures['ndcg']:>10.4f}{figures['recall']:>10.4f}{figures['mrr']:>10.4f}   {beside}")
 disagreements = [f"{name} {metric}: numpy {ours[name][metric]:.9f}, evaluate {theirs[name][metric]:.9f}"
-                 for name in ("model", "popularity") for metric in ("hit_rate", "ndcg", "recall", "mrr")
+                 for name in theirs for metric in ("hit_rate", "ndcg", "recall", "mrr")
                  if theirs[name] and abs(ours[name][metric] - theirs[name][metric]) > 1e-6]
 if disagreements:
     print("disagreements with evaluate:\n  " + "\n  ".join(disagreements))
     sys.exit(1)
-print("popularity and model figures agree with evaluate's to 1e-6")
+print("the figures evaluate reports (" + ", ".join(name for name in theirs if theirs[name]) + ") agree with numpy's to 1e-6")

@@ -106,6 +106,7 @@ public enum BuiltinManifests {
             params:
               k: {type: int, default: 10, min: 1, doc: "cut-off of the ranking metrics"}
               relevance_task: {type: string, default: click, doc: "a test row whose label for this task is 1 is a relevant (held-out) interaction"}
+              ease_lambda: {type: float, default: 500, min: 0, doc: "with history: also judge EASE's lists (this L2 penalty) on the same users; 0 leaves them out"}
               importance: {type: bool, default: true, doc: "compute permutation feature importance"}
               importance_top: {type: int, default: 10, min: 1, doc: "features kept per task"}
               seed: {type: int, default: 7, doc: "seed of the permutations"}

@@ -49,6 +49,26 @@ struct RankingBaselineTests {
         #expect(abs(result.recall! - 2.0 / 3) < 1e-12)
     }
 
+    @Test func easeListsAreTheBestUnseenItemsByTheClosedForm() throws {
+        // Train interactions: u1 {a, b}, u2 {a, c}, u3 {b, d}; items a, b, c, d.
+        let items = ["a", "b", "c", "d"], sets = [["a", "b"], ["a", "c"], ["b", "d"]]
+        var gram = [Double](repeating: 0, count: 16)
+        for set in sets { for i in set { for j in set { gram[items.firstIndex(of: i)! * 4 + items.firstIndex(of: j)!] += 1 } } }
+        for i in 0..<4 { gram[i * 5] += 2 }
+        let p = try LinearAlgebra.inverseOfPositiveDefinite(gram, order: 4)
+        func score(_ user: Int, _ j: Int) -> Double {
+            sets[user].map { items.firstIndex(of: $0)! }.reduce(0) { $0 + ($1 == j ? 0 : -p[$1 * 4 + j] / p[j * 4 + j]) }
+        }
+        let evaluation = try RankingEvaluation(k: 2, test: Self.test, relevance: "click", history: [Self.train, Self.valid])
+        let lists = try evaluation.easeLists(train: Self.train, lambda: 2)
+        for (index, user) in ["u1", "u2", "u3"].enumerated() {
+            let unseen = (0..<4).filter { !(evaluation.seen[user] ?? []).contains(items[$0]) }
+            let expected = unseen.sorted { score(index, $0) != score(index, $1) ? score(index, $0) > score(index, $1) : $0 < $1 }.prefix(2).map { items[$0] }
+            #expect(lists[user] == Array(expected), "\(user)")
+        }
+        #expect(lists["u4"] == nil, "no training rows, no list")
+    }
+
     @Test func expectedClickAveragesTheTrueProbabilityOverEveryPlaceOfEveryList() throws {
         // No taste: p = sigmoid(-2 + 0.35 * popularity + device bias) at the top of the page.
         let flat = [0.0, 0.0]

@@ -35,6 +35,8 @@ struct EvaluateStage: BuiltinStage {
         var ranking: RankingResult?
         /// The task whose positive test labels are the relevant items.
         var relevanceTask: String?
+        /// The penalty of the EASE baseline, when it was judged.
+        var easeLambda: Double?
         /// The same metrics of baseline lists ("popularity") on the same users and exclusions.
         var baselines: [String: RankingResult] = [:]
         /// Simulated data: the mean true click probability of the lists ("model",
@@ -94,6 +96,11 @@ struct EvaluateStage: BuiltinStage {
         let popularOrder = try RankingEvaluation.popularityOrder(train, relevance: relevance)
         let popularLists = evaluation.lists(from: popularOrder)
         report.baselines["popularity"] = evaluation.score(popularLists)
+        let easeLambda = try context.requiredDouble("ease_lambda")
+        if easeLambda > 0 {
+            report.baselines["ease"] = evaluation.score(try evaluation.easeLists(train: train, lambda: easeLambda))
+            report.easeLambda = easeLambda
+        }
         guard context.input("truth") != nil, let truth = try context.readJSON(SimulatorTruth?.self, from: "truth") else { return }
         report.expectedClick = [
             "model": evaluation.expectedClick(modelLists, truth: truth),
@@ -144,6 +151,7 @@ enum MetricsFile {
         if let ranking = report.ranking {
             var entry = metrics(ranking).merging(["k": ranking.k, "users": ranking.users]) { $1 }
             if let relevance = report.relevanceTask { entry["relevance_task"] = relevance }
+            if let ease = report.easeLambda { entry["ease_lambda"] = ease }
             if !report.baselines.isEmpty { entry["baseline"] = report.baselines.mapValues(metrics) }
             if let popular = report.baselines["popularity"] {
                 entry["hit_rate_vs_popularity"] = ratio(ranking.hitRate, popular.hitRate)

@@ -67,6 +67,23 @@ struct RankingEvaluation {
         })
     }
 
+    /// EASE's lists (every logged training row an interaction): each user's
+    /// best K unseen training items by score, ties by item id; no list for a
+    /// user without training rows.
+    func easeLists(train: Table, lambda: Double) throws -> [String: [String]] {
+        let logged = train.rows(train.loggedRows)
+        let (users, items) = try Self.keys(logged)
+        let interactions = Interactions(users: users, items: items)
+        let model = try EASE(interactions, lambda: lambda)
+        var lists: [String: [String]] = [:]
+        for user in self.users {
+            guard let row = interactions.byUser[user] else { continue }
+            let skip = seen[user] ?? []
+            lists[user] = TopK.indices(of: model.scores(row), count: k) { skip.contains(interactions.items[$0]) }.map { interactions.items[$0] }
+        }
+        return lists
+    }
+
     /// Items by their count of positive relevance labels in `train`, most first,
     /// ties by item id; items without a positive follow, by id.
     static func popularityOrder(_ train: Table, relevance: String) throws -> [String] {

@@ -46,16 +46,21 @@ struct RetrieveStage: BuiltinStage {
         }
         var users: [String] = [], items: [String] = [], scores: [Float] = [], ranks: [Int64] = []
         var coldUsers = 0
+        // The user's seen items as a mask over item indices, set and cleared per
+        // user: the skip test runs once per catalog item per user.
+        var isSeen = [Bool](repeating: false, count: interactions.items.count)
         for user in targets {
-            let skip = seen[user] ?? []
+            let seenIndices = (seen[user] ?? []).compactMap { interactions.itemIndex[$0] }
+            for index in seenIndices { isSeen[index] = true }
             let picks: [(item: Int, score: Double)]
             if let model, let row = interactions.byUser[user] {
                 let values = model.scores(row)
-                picks = TopK.indices(of: values, count: count) { skip.contains(interactions.items[$0]) }.map { ($0, values[$0]) }
+                picks = TopK.indices(of: values, count: count) { isSeen[$0] }.map { ($0, values[$0]) }
             } else {
                 if model != nil { coldUsers += 1 }
-                picks = popular.lazy.filter { !skip.contains(interactions.items[$0]) }.prefix(count).map { ($0, interactions.popularity[$0]) }
+                picks = popular.lazy.filter { !isSeen[$0] }.prefix(count).map { ($0, interactions.popularity[$0]) }
             }
+            for index in seenIndices { isSeen[index] = false }
             for (rank, pick) in picks.enumerated() {
                 users.append(user)
                 items.append(interactions.items[pick.item])
