@@ -81,10 +81,10 @@ def outputs(report_path):
 def start(folder, tag):
     environment = dict(os.environ, MTREC_FAULT_TAG=tag, NO_COLOR="1")
     environment.pop("MTREC_STATE_DIR", None)
-    log = open(os.path.join(folder, "killed.log"), "w")
-    # A session of its own, so that killing its group cannot touch this script.
-    return subprocess.Popen([binary, "run", pipeline, "--state-dir", os.path.join(folder, ".mtrec")], cwd=folder,
-                            env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(os.path.join(folder, "killed.log"), "w") as log:
+        # A session of its own, so that killing its group cannot touch this script.
+        return subprocess.Popen([binary, "run", pipeline, "--state-dir", os.path.join(folder, ".mtrec")], cwd=folder,
+                                env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def tagged_processes(tag):

@@ -81,6 +81,17 @@ struct DataPreparationTests {
         #expect(try Self.sampling(seed: 10).augment(train).table != augmented)
     }
 
+    @Test func anotherTasksTextLabelSurvivesSampling() throws {
+        var train = Self.train
+        train["bought"] = .string((0..<40).map { $0 % 3 == 0 ? "yes" : "no" })
+        var sampling = Self.sampling()
+        sampling.labelColumns.append("bought")
+        let (augmented, added) = try sampling.augment(train)
+        guard case .string(let bought)? = augmented["bought"] else { Issue.record("bought lost its type"); return }
+        #expect(Array(bought.prefix(40)) == (0..<40).map { $0 % 3 == 0 ? "yes" : "no" })
+        #expect(bought.suffix(added).allSatisfy { $0.isEmpty }, "missing on sampled rows")
+    }
+
     @Test func featuresSamplesFromTrainOnlyAndLeavesValidAndTestAlone() throws {
         let harness = try StageHarness()
         defer { harness.remove() }
@@ -96,6 +107,14 @@ struct DataPreparationTests {
         let trainPositives = (0..<32).filter { $0 % 5 != 0 }.count
         #expect(train.rowCount == 32 + 2 * trainPositives, "time split: 32 train rows, 2 negatives per positive")
         #expect(test.rowCount == 4)
+        for wrong in [ParamValue.map([("task", .string("watched")), ("seed", .int(-1))]),
+                      .map([("task", .string("watched")), ("per_positive", .float(2.5))])] {
+            var bad = params
+            bad["negatives"] = wrong
+            #expect(throws: StageFailure.self) {
+                try harness.run(FeaturesStage(), params: bad, inputs: ["events": try harness.write("events-w", table: events)], tag: "wrong")
+            }
+        }
         #expect(throws: StageFailure.self) {
             var bad = params
             bad["negatives"] = .map([("task", .string("watchd"))])

@@ -34,6 +34,9 @@ struct ExpressionTests {
         #expect(try value("not rating", row) == .missing)
         #expect(try value("price / click", row) == .missing, "a division by zero is missing")
         #expect(try value("price % click", row) == .missing)
+        #expect(try value("(0 - price) ^ 0.5", row) == .missing, "NaN is missing, never a silent number")
+        #expect(try value("not ((0 - price) ^ 0.5)", row) == .missing)
+        #expect(try value("10 ^ 400 - 10 ^ 400", row) == .missing, "inf - inf")
     }
 
     @Test func textComparesAsTextAndNumbersInTextAsNumbers() throws {

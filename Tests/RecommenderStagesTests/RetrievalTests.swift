@@ -70,6 +70,20 @@ struct RetrievalTests {
         }
     }
 
+    @Test func predictScoresRetrievedCandidatesOfKnownUsersOnly() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let history = Table([("key.user", .string(["u1", "u2"])), ("key.item", .string(["a", "b"])), ("cat.user_id", .int([1, 2]))])
+        let candidates = Table([("key.user", .string(["u1", "u9", "u1"])), ("key.item", .string(["b", "a", "c"])),
+                                ("retrieval.score", .float([0.9, 0.8, 0.7]))])
+        let transform = FeatureTransform(categorical: [], numeric: [], labels: [], userColumn: "user_id", itemColumn: "item_id",
+                                         userFeatures: ["user_id"], itemFeatures: [], keep: [], warnings: [])
+        let rows = try Candidates(transform: transform, history: history, perUser: 10, allUnseen: false).make(retrieved: candidates)
+        #expect(rows["key.user"] == .string(["u1", "u1"]), "u9 has no training rows: rank serves it popular items")
+        #expect(rows["key.item"] == .string(["b", "c"]) && rows["retrieval.score"] == .float([0.9, 0.7]))
+        #expect(rows["cat.user_id"] == .int([1, 1]))
+    }
+
     @Test func rankReadsTheRetrievalScoreScaledPerUser() throws {
         let harness = try StageHarness()
         defer { harness.remove() }

@@ -35,6 +35,9 @@ struct JoinStage: BuiltinStage {
         guard let eventKeys = events[key] else {
             throw StageFailure("the events have no column '\(key)' to join \(sideName) on\(Suggestion.hint(for: key, in: events.names))")
         }
+        guard !side.names.isEmpty else {
+            throw StageFailure("the \(sideName) table is empty (collect writes side tables only for the simulator; collect your \(sideName) file in a stage of its own)")
+        }
         guard let sideKeys = side[key] else {
             throw StageFailure("the \(sideName) table has no key column '\(key)'\(Suggestion.hint(for: key, in: side.names)); its columns are: \(side.names.joined(separator: ", "))")
         }

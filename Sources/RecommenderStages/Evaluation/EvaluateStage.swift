@@ -8,6 +8,8 @@ import Orchestrator
 /// prints a table.
 struct EvaluateStage: BuiltinStage {
     let name = "evaluate"
+    /// The largest catalog the EASE baseline is computed for (8 n^2 bytes).
+    static let easeItemLimit = 20_000
 
     struct RankingResult {
         var k: Int
@@ -97,7 +99,10 @@ struct EvaluateStage: BuiltinStage {
         let popularLists = evaluation.lists(from: popularOrder)
         report.baselines["popularity"] = evaluation.score(popularLists)
         let easeLambda = try context.requiredDouble("ease_lambda")
-        if easeLambda > 0 {
+        let catalog = popularOrder.count
+        if easeLambda > 0, catalog > Self.easeItemLimit {
+            context.log("evaluate: no EASE baseline over \(catalog) items (its n x n inverse is for up to \(Self.easeItemLimit)); set ease_lambda: 0 to silence this")
+        } else if easeLambda > 0 {
             report.baselines["ease"] = evaluation.score(try evaluation.easeLists(train: train, lambda: easeLambda))
             report.easeLambda = easeLambda
         }

@@ -85,7 +85,10 @@ indirect enum Formula: Equatable, Sendable {
             guard a != nil, b != nil else { return .missing }
             return .truth(false)
         case .binary(let operation, let left, let right):
-            return Self.apply(operation, left.evaluate(lookup), right.evaluate(lookup))
+            // A result that is not a finite number ((-2)^0.5, inf - inf) is missing, never a silent NaN.
+            let result = Self.apply(operation, left.evaluate(lookup), right.evaluate(lookup))
+            if case .number(let value) = result, !value.isFinite { return .missing }
+            return result
         }
     }
 

@@ -28,8 +28,10 @@ struct FeaturesStage: BuiltinStage {
             (train, added) = try sampling.augment(train)
             context.log("features: \(added) sampled negatives for '\(sampling.task)' (\(sampling.perPositive) per positive) added to train")
         }
-        var transform = try fit(train, context: context, categorical: categorical, numeric: numeric, labels: labels)
-        transform.warnings = LeakageCheck.warnings(train, transform: transform, threshold: try context.requiredDouble("leakage_threshold"))
+        // Fitted on the logged rows: sampled negatives would count toward vocabularies and statistics.
+        let logged = train.rows(train.loggedRows)
+        var transform = try fit(logged, context: context, categorical: categorical, numeric: numeric, labels: labels)
+        transform.warnings = LeakageCheck.warnings(logged, transform: transform, threshold: try context.requiredDouble("leakage_threshold"))
         for warning in transform.warnings { context.log("warning: \(warning)") }
 
         var encodedTrain = try transform.encode(train)
@@ -53,8 +55,15 @@ struct FeaturesStage: BuiltinStage {
         guard let task = spec["task"] as? String, let column = labels[task] else {
             throw StageFailure("negatives: 'task' must name one of the labelled tasks: \(labels.keys.sorted().joined(separator: ", "))")
         }
-        let perPositive = (spec["per_positive"] as? NSNumber)?.intValue ?? 4
-        guard perPositive >= 1, perPositive <= 1000 else { throw StageFailure("negatives: per_positive must be from 1 to 1000, not \(perPositive)") }
+        func wholeNumber(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+            guard let raw = spec[key] else { return value }
+            guard let number = raw as? NSNumber, let whole = Int(exactly: number.doubleValue), range.contains(whole) else {
+                throw StageFailure("negatives: \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(raw)")
+            }
+            return whole
+        }
+        let perPositive = try wholeNumber("per_positive", default: 4, in: 1...1000)
+        let seed = try wholeNumber("seed", default: 7, in: 0...Int.max)
         if context.stringMap("positive_labels")[task] != nil {
             throw StageFailure("negatives: task '\(task)' reads its label through positive_labels; derive a 0/1 column in clean instead")
         }
@@ -63,7 +72,7 @@ struct FeaturesStage: BuiltinStage {
             throw StageFailure("negatives need item_features: the columns that describe an item, copied from the sampled item's row")
         }
         return NegativeSampling(task: task, labelColumn: column, perPositive: perPositive,
-                                seed: UInt64((spec["seed"] as? NSNumber)?.intValue ?? 7),
+                                seed: UInt64(seed),
                                 userColumn: try context.requiredString("user_column"), itemColumn: try context.requiredString("item_column"),
                                 itemFeatures: itemFeatures, labelColumns: Array(Set(labels.values)))
     }

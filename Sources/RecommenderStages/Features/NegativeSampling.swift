@@ -55,7 +55,11 @@ struct NegativeSampling {
             if name == labelColumn {
                 table[name] = .float(column.floats + Array(repeating: 0, count: from.count))
             } else if labelColumns.contains(name) {
-                table[name] = .float(column.floats + Array(repeating: .nan, count: from.count))
+                // Another task's label: missing on sampled rows, whatever its type.
+                table[name] = switch column {
+                case .string(let values): .string(values + Array(repeating: "", count: from.count))
+                default: .float(column.floats + Array(repeating: .nan, count: from.count))
+                }
             } else {
                 table[name] = column.appending(column.rows(from))
             }

@@ -63,7 +63,8 @@ struct BuildModelStage: BuiltinStage {
         throw StageFailure("the \(architecture.kind.rawValue) model would have \(String(format: "%.0f", count)) parameters, "
             + "\(gib(needed)) to train (weight, gradient and two Adam moments each), more than half of this machine's \(gib(memory)); "
             + "lower expert_units (\(architecture.expertUnits)), experts (\(architecture.experts)), bottom_units, tower_units "
-            + "or embedding_dim (\(architecture.features.embeddingDimension))")
+            + "or embedding_dim (\(architecture.features.embeddingDimension))"
+            + (architecture.crossLayers > 0 ? ", or cross_layers (\(architecture.crossLayers), each \(architecture.features.inputWidth)^2 weights)" : ""))
     }
 }
 

@@ -80,13 +80,17 @@ struct Candidates {
         return rows(for: pairs, index: index)
     }
 
-    /// The pairs a retrieve stage chose, with its retrieval.* columns carried along.
+    /// The pairs a retrieve stage chose, with its retrieval.* columns carried
+    /// along. Users without training rows are left out: the model knows nothing
+    /// of them, and rank serves them the popular items (marked as such).
     func make(retrieved: Table) throws -> Table {
         guard case .string(let users)? = retrieved["key.user"], case .string(let items)? = retrieved["key.item"] else {
             throw StageFailure("the candidates table has no key.user and key.item columns")
         }
-        var table = rows(for: Array(zip(users, items)).map { (user: $0, item: $1) }, index: try index())
-        for name in retrieved.names where name.hasPrefix("retrieval.") { table[name] = retrieved[name] }
+        let index = try index()
+        let known = users.indices.filter { index.lastUserRow[users[$0]] != nil }
+        var table = rows(for: known.map { (user: users[$0], item: items[$0]) }, index: index)
+        for name in retrieved.names where name.hasPrefix("retrieval.") { table[name] = retrieved[name]!.rows(known) }
         return table
     }
 
