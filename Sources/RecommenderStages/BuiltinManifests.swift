@@ -231,6 +231,7 @@ public enum BuiltinManifests {
               lambda: {type: float, default: 500, min: 0.000001, doc: "ease: the L2 penalty on the item-to-item weights"}
               weight_label: {type: string, default: "", doc: "a task whose label weights the interactions (click: only clicked rows count); empty: every row is an interaction"}
               neighbours: {type: int, default: 100, min: 1, doc: "item_knn: similar items kept per item"}
+              segment_column: {type: string, default: "", doc: "popularity (and the fallback of users without interactions): rank items within the user's segment, e.g. age_band; empty: over everyone"}
               max_items: {type: int, default: 20000, min: 1, doc: "ease: refuse a larger catalog (the n x n inverse takes 8 n^2 bytes)"}
             """#),
         EmbeddedManifest(fileName: "train.yaml", text: #"""

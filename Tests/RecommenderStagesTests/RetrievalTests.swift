@@ -70,6 +70,26 @@ struct RetrievalTests {
         }
     }
 
+    @Test func popularityWithinTheUsersSegment() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        // Young users read x and y, old users z and y; overall y has 3 rows, z 2, x 1.
+        let history = Table([("key.user", .string(["y1", "y1", "y2", "o1", "o2", "o3"])), ("key.item", .string(["x", "y", "y", "z", "z", "y"])),
+                             ("cat.age", .int([1, 1, 1, 2, 2, 2]))])
+        let targets = Table([("key.user", .string(["y2", "o3", "new"])), ("key.item", .string(["-", "-", "-"]))])
+        let inputs = ["history": try harness.write("history", table: history), "users": try harness.write("users", table: targets)]
+        let outputs = try harness.run(RetrieveStage(), params: ["method": .string("popularity"), "segment_column": .string("age"),
+                                                                "candidates_per_user": .int(2)], inputs: inputs)
+        let (users, items) = try RankingEvaluation.keys(try TableFolder.read(outputs["candidates"]!))
+        let lists = Dictionary(grouping: zip(users, items), by: \.0).mapValues { $0.map(\.1) }
+        #expect(lists["y2"] == ["x", "z"], "the young segment's x first (y is seen)")
+        #expect(lists["o3"] == ["z", "x"], "the old segment's z first (y is seen), then x")
+        #expect(lists["new"] == ["y", "z"], "no training rows: overall popularity")
+        #expect(throws: StageFailure.self) {
+            try harness.run(RetrieveStage(), params: ["method": .string("popularity"), "segment_column": .string("agee")], inputs: inputs, tag: "typo")
+        }
+    }
+
     @Test func predictScoresRetrievedCandidatesOfKnownUsersOnly() throws {
         let harness = try StageHarness()
         defer { harness.remove() }

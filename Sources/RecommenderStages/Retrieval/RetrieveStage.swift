@@ -34,6 +34,8 @@ struct RetrieveStage: BuiltinStage {
         let method = try context.requiredString("method")
 
         let popular = interactions.popularityOrder
+        let segmentColumn = try context.requiredString("segment_column")
+        let segments = segmentColumn.isEmpty ? nil : try SegmentPopularity(history: history, column: segmentColumn, interactions: interactions)
         var model: (any ItemToItem)?
         if method == "item_knn" { model = ItemNeighbours(interactions, neighbours: try context.requiredInt("neighbours")) }
         if method == "ease" {
@@ -58,7 +60,8 @@ struct RetrieveStage: BuiltinStage {
                 picks = TopK.indices(of: values, count: count) { isSeen[$0] }.map { ($0, values[$0]) }
             } else {
                 if model != nil { coldUsers += 1 }
-                picks = popular.lazy.filter { !isSeen[$0] }.prefix(count).map { ($0, interactions.popularity[$0]) }
+                let order = segments?.order(for: user) ?? popular
+                picks = order.lazy.filter { !isSeen[$0] }.prefix(count).map { ($0, interactions.popularity[$0]) }
             }
             for index in seenIndices { isSeen[index] = false }
             for (rank, pick) in picks.enumerated() {
