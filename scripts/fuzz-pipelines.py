@@ -102,7 +102,8 @@ def validate(path, folder):
     timer.cancel()
     seconds = time.monotonic() - started
     code = os.waitstatus_to_exitcode(status)
-    return code, seconds, usage.ru_maxrss / 1024, output, bool(timer_fired)
+    # The timer may fire just after the process ended on its own: only a kill at the limit is a timeout.
+    return code, seconds, usage.ru_maxrss / 1024, output, bool(timer_fired) and seconds >= args.timeout
 
 
 rng = random.Random(args.seed)

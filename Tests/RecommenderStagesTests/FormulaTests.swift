@@ -48,7 +48,7 @@ struct ExpressionTests {
         #expect(try value("device", row) == .text("ios"))
     }
 
-    @Test func mistakesNameTheirColumn() {
+    @Test func mistakesNameTheirColumn() throws {
         func failure(_ text: String) -> Formula.ParseError? {
             do { _ = try Formula.parse(text, names: Self.names); return nil } catch { return error as? Formula.ParseError }
         }
@@ -59,6 +59,13 @@ struct ExpressionTests {
         #expect(failure("(rating + 1")?.message.contains("missing ')'") == true)
         #expect(failure("device == 'ios")?.column == 11)
         #expect(failure("rating >= 4 4")?.column == 13)
+        #expect(failure("rating == not 4")?.message.contains("'not' stands where a value was expected") == true,
+                "not binds looser than ==: write rating == (not 4)")
+        #expect(try Formula.parse("rating == (not 4)", names: Self.names) == .binary(.equal, .name("rating"), .unary(.not, .number(4))))
+        #expect(failure("rating and")?.message.contains("ends where a value was expected") == true)
+        #expect(failure(String(repeating: "(", count: 100_000) + "1")?.message.contains("nested more than 256 levels") == true,
+                "a deep text is refused, not a stack overflow")
+        #expect(failure(String(repeating: "-", count: 100_000) + "1")?.message.contains("nested more than 256 levels") == true)
     }
 
     @Test func cleanDerivesColumnsBeforeItsRules() throws {

@@ -10,6 +10,10 @@ struct FormulaParser {
     let characters: [Character]
     let names: [String]
     var position = 0
+    /// Parentheses, minus signs and nots open a level each; past the limit the
+    /// text is refused, not followed down until the stack runs out.
+    private var depth = 0
+    static let depthLimit = 256
 
     init(characters: [Character], names: [String]) {
         self.characters = characters
@@ -57,8 +61,15 @@ struct FormulaParser {
         return left
     }
 
+    private mutating func nested<Result>(_ body: (inout FormulaParser) throws -> Result) throws -> Result {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.depthLimit else { throw error("nested more than \(Self.depthLimit) levels deep") }
+        return try body(&self)
+    }
+
     private mutating func not() throws -> Formula {
-        take("not") ? .unary(.not, try not()) : try comparison()
+        take("not") ? .unary(.not, try nested { try $0.not() }) : try comparison()
     }
 
     private mutating func comparison() throws -> Formula {
@@ -96,7 +107,7 @@ struct FormulaParser {
 
     /// `-2^2` is `-(2^2)` and `2^-1` is `2^(-1)`, as in mathematics.
     private mutating func unary() throws -> Formula {
-        take("-") ? .unary(.negate, try unary()) : try power()
+        take("-") ? .unary(.negate, try nested { try $0.unary() }) : try power()
     }
 
     private mutating func power() throws -> Formula {
@@ -110,7 +121,7 @@ struct FormulaParser {
         let start = position, character = characters[position]
         if character == "(" {
             position += 1
-            let inner = try or()
+            let inner = try nested { try $0.or() }
             guard take(")") else { throw error("missing ')' for the '(' at column \(start + 1)") }
             return inner
         }
@@ -139,6 +150,9 @@ struct FormulaParser {
         if character.isLetter || character == "_" {
             while position < characters.count, Self.isNameCharacter(characters[position]) { position += 1 }
             let name = String(characters[start..<position])
+            if ["and", "or", "not"].contains(name) {
+                throw error("'\(name)' stands where a value was expected", at: start)
+            }
             guard names.contains(name) else {
                 throw error("'\(name)' is not a known name\(Suggestion.hint(for: name, in: names)); names here are: \(names.joined(separator: ", "))",
                             at: start)
