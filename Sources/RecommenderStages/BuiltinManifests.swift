@@ -217,21 +217,28 @@ public enum BuiltinManifests {
         EmbeddedManifest(fileName: "retrieve.yaml", text: #"""
             name: retrieve
             version: 1
-            description: Candidate items per user from the training interactions, for predict to score and rank to order; the most popular items, EASE's item-to-item scores (Steck 2019), or cosine item-kNN. Seen items are left out; users without interactions get the most popular ones.
+            description: Candidate items per user from the training interactions, for predict to score and rank to order; the most popular items, EASE's item-to-item scores (Steck 2019), cosine item-kNN, or a two-tower model. Seen items are left out; users without interactions get the most popular ones.
             builtin: retrieve
             inputs:
               history: {type: table, doc: "training rows (features.train): key.user, key.item and the labels"}
               users: {type: table, doc: "rows whose users get candidates (features.test)"}
               valid: {type: table, optional: true, doc: "validation rows: their items are left out of the candidates too"}
+              transform: {type: json, optional: true, doc: "two_tower: the features stage's transform (which features describe users and items)"}
             outputs:
               candidates: {type: table, doc: "key.user, key.item, retrieval.score, retrieval.rank: candidates_per_user per user, best first"}
             params:
-              method: {type: string, default: ease, enum: [popularity, ease, item_knn], doc: "popularity: items by interactions; ease: item-to-item closed form over the user x item matrix (up to ~20k items); item_knn: cosine similarity, the best neighbours per item (large catalogs)"}
+              method: {type: string, default: ease, enum: [popularity, ease, item_knn, two_tower], doc: "popularity: items by interactions; ease: item-to-item closed form over the user x item matrix (up to ~20k items); item_knn: cosine similarity, the best neighbours per item (large catalogs); two_tower: user and item towers over their features, trained with an in-batch softmax corrected by log popularity"}
               candidates_per_user: {type: int, default: 200, min: 1, max: 100000, doc: "items per user"}
               lambda: {type: float, default: 500, min: 0.000001, doc: "ease: the L2 penalty on the item-to-item weights"}
               weight_label: {type: string, default: "", doc: "a task whose label weights the interactions (click: only clicked rows count); empty: every row is an interaction"}
               neighbours: {type: int, default: 100, min: 1, doc: "item_knn: similar items kept per item"}
               segment_column: {type: string, default: "", doc: "popularity (and the fallback of users without interactions): rank items within the user's segment, e.g. age_band; empty: over everyone"}
+              tower_units: {type: list, default: [64], doc: "two_tower: hidden layers of each tower"}
+              dimension: {type: int, default: 32, min: 1, max: 1024, doc: "two_tower: length of the user and item vectors"}
+              epochs: {type: int, default: 5, min: 1, max: 1000, doc: "two_tower: passes over the training interactions"}
+              batch_size: {type: int, default: 256, min: 2, max: 8192, doc: "two_tower: rows per step; the batch's other items are each row's negatives"}
+              learning_rate: {type: float, default: 0.005, min: 0, max: 1, doc: "two_tower: Adam's step size"}
+              seed: {type: int, default: 7, min: 0, doc: "two_tower: seed of the weights and the shuffles"}
               max_items: {type: int, default: 20000, min: 1, doc: "ease: refuse a larger catalog (the n x n inverse takes 8 n^2 bytes)"}
             """#),
         EmbeddedManifest(fileName: "train.yaml", text: #"""

@@ -143,3 +143,52 @@ struct NumericOnlyModelTests {
         }
     }
 }
+
+@Suite("Two-tower retrieval model against finite differences")
+struct TwoTowerGradientTests {
+    @Test func inBatchSoftmaxGradientsOfBothTowers() {
+        let userSchema = FeatureSchema(numericNames: ["age"], categorical: [CategoricalFeature(name: "user", cardinality: 4)], embeddingDimension: 3)
+        let itemSchema = FeatureSchema(numericNames: ["price", "length"], categorical: [CategoricalFeature(name: "item", cardinality: 5),
+                                                                                       CategoricalFeature(name: "genre", cardinality: 3)],
+                                       embeddingDimension: 3)
+        let model = TwoTowerModel(userSchema: userSchema, itemSchema: itemSchema, hidden: [5], dimension: 4, seed: 2)
+        var random = RandomSource(seed: 8)
+        let users = Batch(rows: 4, numericCount: 1, categoricalCount: 1, taskCount: 0)
+        let items = Batch(rows: 4, numericCount: 2, categoricalCount: 2, taskCount: 0)
+        GradientCheck.fill(users.numeric, random: &random)
+        GradientCheck.fill(items.numeric, random: &random)
+        users.categorical = [0, 1, 2, 1]
+        items.categorical = [0, 2, 3, 1, 4, 0, 2, 2]
+        let logProbability: [Float] = [-1.2, -0.4, -2.0, -0.9]
+        for parameter in model.parameters where parameter.name.hasSuffix(".bias") { GradientCheck.fill(parameter.value, random: &random, scale: 0.2) }
+        for parameter in model.parameters { parameter.zeroGradient() }
+        model.loss(users: users, items: items, logProbability: logProbability, accumulate: true)
+        func objective() -> Double { model.loss(users: users, items: items, logProbability: logProbability, accumulate: false) }
+        for parameter in model.parameters {
+            var indices: [Int] = []
+            parameter.forEachActiveSpan { start, length in indices += Array(start..<(start + length)) }
+            #expect(!indices.isEmpty, "\(parameter.name) got no gradient")
+            GradientCheck.compare(name: "two-tower \(parameter.name)", values: parameter.value.data, analytic: parameter.gradient.data,
+                                  indices: indices, samples: 8, objective: objective)
+        }
+    }
+
+    @Test func theLossIsTheSoftmaxOfTheCorrectedDotProducts() {
+        // No hidden layer, one numeric feature each and no embeddings: vectors are w * x + b, easy to follow.
+        let schema = FeatureSchema(numericNames: ["x"])
+        let model = TwoTowerModel(userSchema: schema, itemSchema: schema, hidden: [], dimension: 1, seed: 1)
+        for tower in [model.userTower, model.itemTower] {
+            let dense = tower.layers[0] as! Dense
+            dense.weight.value.data[0] = 1
+            dense.bias.value.data[0] = 0
+        }
+        let users = Batch(rows: 2, numericCount: 1, categoricalCount: 0, taskCount: 0)
+        let items = Batch(rows: 2, numericCount: 1, categoricalCount: 0, taskCount: 0)
+        users.numeric.assign([1, 2])
+        items.numeric.assign([3, -1])
+        let logProbability: [Float] = [0.5, -0.5]
+        // Logits: [[3 - 0.5, -1 + 0.5], [6 - 0.5, -2 + 0.5]] = [[2.5, -0.5], [5.5, -1.5]].
+        let expected = (-(2.5 - log(exp(2.5) + exp(-0.5))) - (-1.5 - log(exp(5.5) + exp(-1.5)))) / 2
+        #expect(abs(model.loss(users: users, items: items, logProbability: logProbability, accumulate: false) - expected) < 1e-5)
+    }
+}

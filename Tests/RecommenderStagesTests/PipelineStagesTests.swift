@@ -117,6 +117,28 @@ struct PipelineStagesTests {
         #expect(a == b, "resuming after epoch 1 gives the weights of an uninterrupted run")
     }
 
+    @Test func twoTowerRetrievalLearnsFromTheTrainingRowsAndSkipsSeenItems() throws {
+        let chain = try chain(epochs: 1)
+        defer { chain.harness.remove() }
+        let inputs = ["history": chain.features["train"]!.path, "users": chain.features["test"]!.path,
+                      "transform": chain.features["transform"]!.path]
+        let params: [String: ParamValue] = ["method": .string("two_tower"), "epochs": .int(2), "batch_size": .int(64),
+                                            "dimension": .int(8), "tower_units": .strings(["16"]), "candidates_per_user": .int(5)]
+        let first = try TableFolder.read(try chain.harness.run(RetrieveStage(), params: params, inputs: inputs, tag: "tt-a")["candidates"]!)
+        let again = try TableFolder.read(try chain.harness.run(RetrieveStage(), params: params, inputs: inputs, tag: "tt-b")["candidates"]!)
+        #expect(first == again, "seeded: the same candidates twice")
+        let train = try TableFolder.read(chain.features["train"]!)
+        let (trainUsers, trainItems) = try RankingEvaluation.keys(train)
+        var seen: [String: Set<String>] = [:]
+        for (user, item) in zip(trainUsers, trainItems) { seen[user, default: []].insert(item) }
+        let (users, items) = try RankingEvaluation.keys(first)
+        #expect(!users.isEmpty)
+        #expect(zip(users, items).allSatisfy { seen[$0.0]?.contains($0.1) != true }, "no candidate was seen in train")
+        #expect(throws: StageFailure.self) {
+            try chain.harness.run(RetrieveStage(), params: params, inputs: inputs.filter { $0.key != "transform" }, tag: "tt-none")
+        }
+    }
+
     @Test func aModelTooBigForThisMachineIsRefusedBeforeAllocating() throws {
         let chain = try chain(epochs: 1)
         defer { chain.harness.remove() }

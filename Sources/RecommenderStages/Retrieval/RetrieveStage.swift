@@ -37,7 +37,15 @@ struct RetrieveStage: BuiltinStage {
         let segmentColumn = try context.requiredString("segment_column")
         let segments = segmentColumn.isEmpty ? nil : try SegmentPopularity(history: history, column: segmentColumn, interactions: interactions)
         var model: (any ItemToItem)?
+        var towers: TwoTowerRetrieval?
         if method == "item_knn" { model = ItemNeighbours(interactions, neighbours: try context.requiredInt("neighbours")) }
+        if method == "two_tower" {
+            guard context.input("transform") != nil else { throw StageFailure("two_tower needs the input 'transform' (features.transform)") }
+            let positives = history.names.isEmpty ? [] : (0..<history.rowCount).filter { (weights?[$0] ?? 1) > 0 }
+            towers = try TwoTowerRetrieval(history: history, rows: positives, interactions: interactions,
+                                           transform: try context.readJSON(FeatureTransform.self, from: "transform"),
+                                           settings: try towerSettings(context), report: context.log)
+        }
         if method == "ease" {
             let limit = try context.requiredInt("max_items")
             guard interactions.items.count <= limit else {
@@ -55,11 +63,10 @@ struct RetrieveStage: BuiltinStage {
             let seenIndices = (seen[user] ?? []).compactMap { interactions.itemIndex[$0] }
             for index in seenIndices { isSeen[index] = true }
             let picks: [(item: Int, score: Double)]
-            if let model, let row = interactions.byUser[user] {
-                let values = model.scores(row)
+            if let values = towers?.scores(for: user) ?? interactions.byUser[user].flatMap({ row in model?.scores(row) }) {
                 picks = TopK.indices(of: values, count: count) { isSeen[$0] }.map { ($0, values[$0]) }
             } else {
-                if model != nil { coldUsers += 1 }
+                if model != nil || towers != nil { coldUsers += 1 }
                 let order = segments?.order(for: user) ?? popular
                 picks = order.lazy.filter { !isSeen[$0] }.prefix(count).map { ($0, interactions.popularity[$0]) }
             }
@@ -75,6 +82,18 @@ struct RetrieveStage: BuiltinStage {
                                  ("retrieval.rank", .int(ranks))]), to: "candidates")
         context.log("retrieve: \(method), up to \(count) of \(interactions.items.count) items for \(targets.count) users (\(users.count) candidates)"
             + (coldUsers > 0 ? "; \(coldUsers) users without interactions got the most popular items" : ""))
+    }
+}
+
+extension RetrieveStage {
+    func towerSettings(_ context: BuiltinContext) throws -> TwoTowerRetrieval.Settings {
+        let hidden = try context.stringList("tower_units").map { text in
+            guard let units = Int(text), units > 0 else { throw StageFailure("tower_units: '\(text)' is not a positive whole number") }
+            return units
+        }
+        return TwoTowerRetrieval.Settings(hidden: hidden, dimension: try context.requiredInt("dimension"), epochs: try context.requiredInt("epochs"),
+                                          batchSize: try context.requiredInt("batch_size"),
+                                          learningRate: Float(try context.requiredDouble("learning_rate")), seed: UInt64(try context.requiredInt("seed")))
     }
 }
 
