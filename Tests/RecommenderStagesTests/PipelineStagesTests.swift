@@ -137,6 +137,14 @@ struct PipelineStagesTests {
         #expect(throws: StageFailure.self) {
             try chain.harness.run(RetrieveStage(), params: params, inputs: inputs.filter { $0.key != "transform" }, tag: "tt-none")
         }
+        // A batch larger than the training rows trains on one batch of all of them, not on none.
+        var large = params
+        large["batch_size"] = .int(8192)
+        large["epochs"] = .int(1)
+        let oneStep = try TableFolder.read(try chain.harness.run(RetrieveStage(), params: large, inputs: inputs, tag: "tt-large")["candidates"]!)
+        large["learning_rate"] = .float(0)
+        let untrained = try TableFolder.read(try chain.harness.run(RetrieveStage(), params: large, inputs: inputs, tag: "tt-still")["candidates"]!)
+        #expect(oneStep != untrained, "the one big batch moved the weights")
     }
 
     @Test func aModelTooBigForThisMachineIsRefusedBeforeAllocating() throws {

@@ -67,15 +67,18 @@ struct TwoTowerRetrieval {
         // The correction: each item's share of the training rows, as log probability.
         let total = max(interactions.popularity.reduce(0, +), 1)
         let logProbability = interactions.popularity.map { Float(log(max($0, 1) / total)) }
+        guard rows.count >= 2 else { throw StageFailure("two_tower needs at least 2 training interactions, found \(rows.count)") }
+        // A batch larger than the data would leave no full batch: one batch of everything instead.
+        let batchSize = min(settings.batchSize, rows.count)
         var random = RandomSource(seed: settings.seed)
         var order = rows
-        let userBatch = userSide.batch(rows: settings.batchSize), itemBatch = itemSide.batch(rows: settings.batchSize)
+        let userBatch = userSide.batch(rows: batchSize), itemBatch = itemSide.batch(rows: batchSize)
         for epoch in 1...max(settings.epochs, 1) {
             random.shuffle(&order)
             var loss = 0.0, batches = 0
             // Full batches only: the in-batch softmax needs its negatives.
-            for start in stride(from: 0, to: order.count - settings.batchSize + 1, by: settings.batchSize) {
-                let batchRows = order[start..<(start + settings.batchSize)]
+            for start in stride(from: 0, to: order.count - batchSize + 1, by: batchSize) {
+                let batchRows = order[start..<(start + batchSize)]
                 userSide.fill(userBatch, rows: batchRows)
                 itemSide.fill(itemBatch, rows: batchRows)
                 for parameter in model.parameters { parameter.zeroGradient() }
