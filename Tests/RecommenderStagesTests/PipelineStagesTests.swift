@@ -128,10 +128,10 @@ struct PipelineStagesTests {
         let again = try TableFolder.read(try chain.harness.run(RetrieveStage(), params: params, inputs: inputs, tag: "tt-b")["candidates"]!)
         #expect(first == again, "seeded: the same candidates twice")
         let train = try TableFolder.read(chain.features["train"]!)
-        let (trainUsers, trainItems) = try RankingEvaluation.keys(train)
+        let (trainUsers, trainItems) = try train.userItemKeys()
         var seen: [String: Set<String>] = [:]
         for (user, item) in zip(trainUsers, trainItems) { seen[user, default: []].insert(item) }
-        let (users, items) = try RankingEvaluation.keys(first)
+        let (users, items) = try first.userItemKeys()
         #expect(!users.isEmpty)
         #expect(zip(users, items).allSatisfy { seen[$0.0]?.contains($0.1) != true }, "no candidate was seen in train")
         #expect(throws: StageFailure.self) {

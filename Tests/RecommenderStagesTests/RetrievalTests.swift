@@ -48,7 +48,7 @@ struct RetrievalTests {
             let outputs = try harness.run(RetrieveStage(), params: ["method": .string(method), "lambda": .float(1), "candidates_per_user": .int(3)],
                                           inputs: inputs, tag: method)
             let candidates = try TableFolder.read(outputs["candidates"]!)
-            let (users, items) = try RankingEvaluation.keys(candidates)
+            let (users, items) = try candidates.userItemKeys()
             let lists = Dictionary(grouping: zip(users, items), by: \.0).mapValues { $0.map(\.1) }
             #expect(lists["u1"] == ["d"], "\(method): a, b seen in train, c in valid")
             #expect(lists["u3"]?.sorted() == ["a", "d"], "\(method)")
@@ -60,7 +60,7 @@ struct RetrievalTests {
         // Weighted by clicks: only clicked rows are interactions, so c (2 clicks) passes b (1).
         let clicked = try harness.run(RetrieveStage(), params: ["method": .string("popularity"), "weight_label": .string("click"),
                                                                 "candidates_per_user": .int(2)], inputs: inputs, tag: "clicked")
-        let (users, items) = try RankingEvaluation.keys(try TableFolder.read(clicked["candidates"]!))
+        let (users, items) = try TableFolder.read(clicked["candidates"]!).userItemKeys()
         #expect(zip(users, items).filter { $0.0 == "u9" }.map(\.1) == ["a", "c"])
         #expect(throws: StageFailure.self) {
             try harness.run(RetrieveStage(), params: ["weight_label": .string("watch")], inputs: inputs, tag: "bad-label")
@@ -80,7 +80,7 @@ struct RetrievalTests {
         let inputs = ["history": try harness.write("history", table: history), "users": try harness.write("users", table: targets)]
         let outputs = try harness.run(RetrieveStage(), params: ["method": .string("popularity"), "segment_column": .string("age"),
                                                                 "candidates_per_user": .int(2)], inputs: inputs)
-        let (users, items) = try RankingEvaluation.keys(try TableFolder.read(outputs["candidates"]!))
+        let (users, items) = try TableFolder.read(outputs["candidates"]!).userItemKeys()
         let lists = Dictionary(grouping: zip(users, items), by: \.0).mapValues { $0.map(\.1) }
         #expect(lists["y2"] == ["x", "z"], "the young segment's x first (y is seen)")
         #expect(lists["o3"] == ["z", "x"], "the old segment's z first (y is seen), then x")

@@ -5,6 +5,7 @@
 enum DerivedColumns {
     static func add(_ expressions: [String: String], to input: Table) throws -> Table {
         var table = input
+        let columns = Dictionary(uniqueKeysWithValues: zip(input.names, input.columns))
         for (name, text) in expressions.sorted(by: { $0.key < $1.key }) {
             guard input[name] == nil else {
                 throw StageFailure("derive '\(name)': the events already have a column '\(name)'; give the derived column another name")
@@ -15,7 +16,6 @@ enum DerivedColumns {
                     ? " (derived columns read the input's columns, not each other)" : ""
                 throw StageFailure("derive '\(name)': '\(text)': \(error)\(derived)")
             }
-            let columns = Dictionary(uniqueKeysWithValues: zip(input.names, input.columns))
             let values = (0..<input.rowCount).map { row in expression.evaluate { columns[$0]!.expressionValue(row) } }
             if values.contains(where: { if case .text = $0 { true } else { false } }) {
                 guard values.allSatisfy({ if case .number = $0 { false } else { true } }) else {

@@ -8,6 +8,11 @@ import Orchestrator
 struct JoinStage: BuiltinStage {
     let name = "join"
 
+    struct Report: Encodable {
+        var rows: Int
+        var sides: [SideReport]
+    }
+
     struct SideReport: Encodable {
         var table: String
         var key: String
@@ -28,7 +33,7 @@ struct JoinStage: BuiltinStage {
                 + "\(report.unmatchedEvents) without a \(side) row (\(report.unmatchedKeys) keys)")
         }
         try context.write(events, to: "events")
-        try context.writeJSON(["rows": AnyEncodable(events.rowCount), "sides": AnyEncodable(reports)], to: "report")
+        try context.writeJSON(Report(rows: events.rowCount, sides: reports), to: "report")
     }
 
     static func join(_ side: Table, named sideName: String, on key: String, into events: inout Table) throws -> SideReport {
@@ -67,11 +72,4 @@ struct JoinStage: BuiltinStage {
         return SideReport(table: sideName, key: key, columnsAdded: added, matchedEvents: events.rowCount - unmatched.count,
                           unmatchedEvents: unmatched.count, unmatchedKeys: Set(unmatched.map { eventKeys.text($0) }).count)
     }
-}
-
-/// An Encodable of any type, for a report mixing counts and lists.
-struct AnyEncodable: Encodable {
-    let value: any Encodable
-    init(_ value: any Encodable) { self.value = value }
-    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }

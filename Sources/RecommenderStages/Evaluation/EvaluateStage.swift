@@ -8,8 +8,6 @@ import Orchestrator
 /// prints a table.
 struct EvaluateStage: BuiltinStage {
     let name = "evaluate"
-    /// The largest catalog the EASE baseline is computed for (8 n^2 bytes).
-    static let easeItemLimit = 20_000
 
     struct RankingResult {
         var k: Int
@@ -100,8 +98,8 @@ struct EvaluateStage: BuiltinStage {
         report.baselines["popularity"] = evaluation.score(popularLists)
         let easeLambda = try context.requiredDouble("ease_lambda")
         let catalog = popularOrder.count
-        if easeLambda > 0, catalog > Self.easeItemLimit {
-            context.log("evaluate: no EASE baseline over \(catalog) items (its n x n inverse is for up to \(Self.easeItemLimit)); set ease_lambda: 0 to silence this")
+        if easeLambda > 0, catalog > EASE.itemLimit {
+            context.log("evaluate: no EASE baseline over \(catalog) items (its n x n inverse is for up to \(EASE.itemLimit)); set ease_lambda: 0 to silence this")
         } else if easeLambda > 0 {
             report.baselines["ease"] = evaluation.score(try evaluation.easeLists(train: train, lambda: easeLambda))
             report.easeLambda = easeLambda

@@ -21,11 +21,7 @@ struct RankingEvaluation {
               let labels = test.floats("label.\(relevance)") else {
             throw StageFailure("ranking metrics need key.user, key.item and label.\(relevance) in the test table")
         }
-        var seen: [String: Set<String>] = [:]
-        for table in history {
-            let (users, items) = try Self.keys(table)
-            for row in table.loggedRows { seen[users[row], default: []].insert(items[row]) }
-        }
+        let seen = try Table.seenItems(in: history)
         var relevant: [String: Set<String>] = [:]
         for row in testUsers.indices where labels[row] == 1 && seen[testUsers[row]]?.contains(testItems[row]) != true {
             relevant[testUsers[row], default: []].insert(testItems[row])
@@ -34,13 +30,6 @@ struct RankingEvaluation {
         self.seen = seen
         self.relevant = relevant
         users = relevant.keys.sorted()
-    }
-
-    static func keys(_ table: Table) throws -> (users: [String], items: [String]) {
-        guard case .string(let users)? = table["key.user"], case .string(let items)? = table["key.item"] else {
-            throw StageFailure("a history table has no key.user and key.item columns")
-        }
-        return (users, items)
     }
 
     /// Mean NDCG, recall, hit rate and reciprocal rank at K over `users`.
@@ -72,7 +61,7 @@ struct RankingEvaluation {
     /// user without training rows.
     func easeLists(train: Table, lambda: Double) throws -> [String: [String]] {
         let logged = train.rows(train.loggedRows)
-        let (users, items) = try Self.keys(logged)
+        let (users, items) = try logged.userItemKeys()
         let interactions = Interactions(users: users, items: items)
         let model = try EASE(interactions, lambda: lambda)
         var lists: [String: [String]] = [:]
@@ -87,7 +76,7 @@ struct RankingEvaluation {
     /// Items by their count of positive relevance labels in `train`, most first,
     /// ties by item id; items without a positive follow, by id.
     static func popularityOrder(_ train: Table, relevance: String) throws -> [String] {
-        let (_, items) = try keys(train)
+        let (_, items) = try train.userItemKeys()
         guard let labels = train.floats("label.\(relevance)") else {
             throw StageFailure("the popularity baseline needs label.\(relevance) in the history table")
         }

@@ -73,13 +73,7 @@ struct NegativeSampling {
     static let flagColumn = "sampled.negative"
 }
 
-extension Table {
-    /// The rows that are logged interactions: every row but sampled negatives.
-    var loggedRows: [Int] {
-        guard let flags = floats(NegativeSampling.flagColumn) else { return Array(0..<rowCount) }
-        return flags.indices.filter { flags[$0] != 1 }
-    }
-}
+
 
 extension Column {
     /// Every value as a float (text reads as a number or NaN).

@@ -6,6 +6,10 @@ import MultiTaskLearning
 /// for item j is sum_i x_ui B_ij. The closed form costs an n x n inverse, so
 /// it suits catalogs up to about 20,000 items.
 struct EASE {
+    /// The catalog size the closed form is meant for (a 20,000^2 inverse takes 3.2 GB);
+    /// retrieve's max_items defaults to it and evaluate's baseline stops at it.
+    static let itemLimit = 20_000
+
     let itemCount: Int
     /// Row-major n x n.
     let weights: [Double]

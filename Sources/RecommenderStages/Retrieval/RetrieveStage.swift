@@ -11,7 +11,7 @@ struct RetrieveStage: BuiltinStage {
         let fullHistory = try context.table("history")
         // Sampled negatives are no interactions: leave them out of everything here.
         let history = fullHistory.rows(fullHistory.loggedRows)
-        let (historyUsers, historyItems) = try RankingEvaluation.keys(history)
+        let (historyUsers, historyItems) = try history.userItemKeys()
         let weightLabel = try context.requiredString("weight_label")
         var weights: [Float]?
         if !weightLabel.isEmpty {
@@ -22,14 +22,8 @@ struct RetrieveStage: BuiltinStage {
             weights = labels.map { $0.isNaN ? 0 : $0 }
         }
         let interactions = Interactions(users: historyUsers, items: historyItems, weights: weights)
-        var seen: [String: Set<String>] = [:]
-        for (user, item) in zip(historyUsers, historyItems) { seen[user, default: []].insert(item) }
-        if context.input("valid") != nil {
-            let valid = try context.table("valid")
-            let (users, items) = try RankingEvaluation.keys(valid.rows(valid.loggedRows))
-            for (user, item) in zip(users, items) { seen[user, default: []].insert(item) }
-        }
-        let targets = Array(Set(try RankingEvaluation.keys(try context.table("users")).users)).sorted()
+        let seen = try Table.seenItems(in: [history] + (context.input("valid") != nil ? [try context.table("valid")] : []))
+        let targets = Array(Set(try context.table("users").userItemKeys().users)).sorted()
         let count = try context.requiredInt("candidates_per_user")
         let method = try context.requiredString("method")
 

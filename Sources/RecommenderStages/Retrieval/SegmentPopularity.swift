@@ -14,7 +14,7 @@ struct SegmentPopularity {
             let available = history.names.compactMap { name in ["cat.", "keep."].first { name.hasPrefix($0) }.map { _ in String(name.split(separator: ".", maxSplits: 1)[1]) } }
             throw StageFailure("segment_column '\(column)' is not in the history\(Suggestion.hint(for: column, in: available)); segments can be: \(available.joined(separator: ", "))")
         }
-        let (users, items) = try RankingEvaluation.keys(history)
+        let (users, items) = try history.userItemKeys()
         var segmentOfUser: [String: String] = [:]
         var counts: [String: [Double]] = [:]
         for row in 0..<history.rowCount {

@@ -58,7 +58,7 @@ struct TwoTowerRetrieval {
     /// embeds every catalog item of `interactions` and every user of `history`.
     init(history: Table, rows: [Int], interactions: Interactions, transform: FeatureTransform, settings: Settings,
          report: (String) -> Void) throws {
-        let (users, items) = try RankingEvaluation.keys(history)
+        let (users, items) = try history.userItemKeys()
         let userSide = try Side(history: history, transform: transform, names: transform.userFeatures, embeddingDimension: 16)
         let itemSide = try Side(history: history, transform: transform, names: transform.itemFeatures, embeddingDimension: 16)
         let model = TwoTowerModel(userSchema: userSide.schema, itemSchema: itemSide.schema, hidden: settings.hidden,
@@ -66,7 +66,9 @@ struct TwoTowerRetrieval {
         let optimizer = Optimizer(OptimizerSettings(kind: .adam, learningRate: settings.learningRate))
         // The correction: each item's share of the training rows, as log probability.
         let total = max(interactions.popularity.reduce(0, +), 1)
-        let logProbability = interactions.popularity.map { Float(log(max($0, 1) / total)) }
+        let itemLogProbability = interactions.popularity.map { Float(log(max($0, 1) / total)) }
+        // Per history row, its item's log probability: looked up once, not once per epoch.
+        let logProbability = items.map { itemLogProbability[interactions.itemIndex[$0]!] }
         guard rows.count >= 2 else { throw StageFailure("two_tower needs at least 2 training interactions, found \(rows.count)") }
         // A batch larger than the data would leave no full batch: one batch of everything instead.
         let batchSize = min(settings.batchSize, rows.count)
@@ -83,7 +85,7 @@ struct TwoTowerRetrieval {
                 itemSide.fill(itemBatch, rows: batchRows)
                 for parameter in model.parameters { parameter.zeroGradient() }
                 loss += model.loss(users: userBatch, items: itemBatch,
-                                   logProbability: batchRows.map { logProbability[interactions.itemIndex[items[$0]]!] }, accumulate: true)
+                                   logProbability: batchRows.map { logProbability[$0] }, accumulate: true)
                 optimizer.update(model.parameters)
                 batches += 1
             }

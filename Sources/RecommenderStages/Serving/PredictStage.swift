@@ -50,9 +50,7 @@ struct Candidates {
     }
 
     private func index() throws -> HistoryIndex {
-        guard case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"] else {
-            throw StageFailure("candidates need user and item keys: set user_column and item_column in features")
-        }
+        let (historyUsers, historyItems) = try history.userItemKeys()
         var index = HistoryIndex()
         for row in history.loggedRows {
             index.lastUserRow[historyUsers[row]] = row
@@ -84,9 +82,7 @@ struct Candidates {
     /// along. Users without training rows are left out: the model knows nothing
     /// of them, and rank serves them the popular items (marked as such).
     func make(retrieved: Table) throws -> Table {
-        guard case .string(let users)? = retrieved["key.user"], case .string(let items)? = retrieved["key.item"] else {
-            throw StageFailure("the candidates table has no key.user and key.item columns")
-        }
+        let (users, items) = try retrieved.userItemKeys()
         let index = try index()
         let known = users.indices.filter { index.lastUserRow[users[$0]] != nil }
         var table = rows(for: known.map { (user: users[$0], item: items[$0]) }, index: index)
