@@ -15,11 +15,11 @@ public enum BuiltinManifests {
               model: {type: model, doc: "architecture.json and weights.safetensors"}
             params:
               architecture: {type: string, default: mmoe, enum: [single_task, shared_bottom, mmoe, ple, esmm], doc: "the network"}
-              tasks: {type: map, doc: "task -> binary or regression, e.g. {click: binary, rating: regression}"}
+              tasks: {type: "map<string, string>", enum: [binary, regression], doc: "task -> binary or regression, e.g. {click: binary, rating: regression}"}
               click_task: {type: string, default: click, doc: "esmm: the click task (the other is the conversion)"}
               embedding_dim: {type: int, default: 8, min: 1, max: 512, doc: "size of each categorical feature's embedding"}
-              bottom_units: {type: list, default: [128], doc: "shared_bottom: shared hidden layers; single_task and esmm: each network's hidden layers"}
-              tower_units: {type: list, default: [64], doc: "each task tower's hidden layers"}
+              bottom_units: {type: "list<int>", min: 1, default: [128], doc: "shared_bottom: shared hidden layers; single_task and esmm: each network's hidden layers"}
+              tower_units: {type: "list<int>", min: 1, default: [64], doc: "each task tower's hidden layers"}
               experts: {type: int, default: 4, min: 1, max: 1024, doc: "mmoe: experts; ple: shared experts per level"}
               task_experts: {type: int, default: 1, min: 1, max: 256, doc: "ple: task-specific experts per task per level"}
               expert_units: {type: int, default: 64, min: 1, max: 65536, doc: "units of each expert"}
@@ -42,16 +42,16 @@ public enum BuiltinManifests {
               rejected: {type: csv, doc: "removed rows: row number (1-based, in the input table), reason, row"}
               report: {type: json, doc: "rows in and out, and the count of each rule"}
             params:
-              derive: {type: map, default: {}, doc: "new column -> expression over the input's columns, e.g. {liked: \"rating >= 4\", hour: \"(timestamp % 86400) / 3600\"} (docs/EXPRESSIONS.md); computed before the other rules"}
+              derive: {type: "map<string, string>", default: {}, doc: "new column -> expression over the input's columns, e.g. {liked: \"rating >= 4\", hour: \"(timestamp % 86400) / 3600\"} (docs/EXPRESSIONS.md); computed before the other rules"}
               drop_duplicates: {type: bool, default: true, doc: "remove rows identical to an earlier row"}
-              missing: {type: map, default: {}, doc: "column -> drop, mean, median, most_frequent or constant:VALUE"}
+              missing: {type: "map<string, string>", default: {}, doc: "column -> drop, mean, median, most_frequent or constant:VALUE"}
               user_column: {type: string, default: user_id, doc: "the column naming the user"}
               item_column: {type: string, default: item_id, doc: "the column naming the item"}
               min_user_events: {type: int, default: 0, min: 0, doc: "drop users with fewer events (0 keeps all)"}
               min_item_events: {type: int, default: 0, min: 0, doc: "drop items with fewer events (0 keeps all)"}
-              clip: {type: map, default: {}, doc: "column -> [min, max]: numbers outside are clipped"}
-              binary_labels: {type: list, default: [], doc: "label columns that must be 0 or 1 (missing is allowed)"}
-              label_ranges: {type: map, default: {}, doc: "label column -> [min, max]: rows outside are rejected"}
+              clip: {type: "map<string, list<float>>", default: {}, doc: "column -> [min, max]: numbers outside are clipped"}
+              binary_labels: {type: "list<string>", default: [], doc: "label columns that must be 0 or 1 (missing is allowed)"}
+              label_ranges: {type: "map<string, list<float>>", default: {}, doc: "label column -> [min, max]: rows outside are rejected"}
               pseudonymize_salt: {type: string, default: "", doc: "when set, user ids become salted SHA-256 hashes"}
               max_rejected_share: {type: float, default: 0.05, min: 0, max: 1, doc: "fail when more than this share of rows is rejected"}
             """#),
@@ -80,11 +80,11 @@ public enum BuiltinManifests {
               correlation: {type: float, default: 0.5, min: -1, max: 1, doc: "mmoe_synthetic: p, the cosine between the task weight vectors"}
               format: {type: string, default: auto, enum: [auto, csv, jsonl], doc: "file: auto reads .jsonl/.ndjson as JSON Lines, anything else as delimited text"}
               delimiter: {type: string, default: "", doc: "file: field separator (default ',' or a tab for .tsv); spaces after it are trimmed"}
-              header: {type: bool, default: true, doc: "file: the first line names the columns"}
-              columns: {type: list, default: [], doc: "file: column names when there is no header"}
-              types: {type: map, default: {}, doc: "file: column -> float, int or string; others are inferred"}
-              missing: {type: list, default: ["", "NA", "?"], doc: "file: values that mean missing"}
-              select: {type: list, default: [], doc: "file: keep only these columns"}
+              header: {type: bool, default: null, doc: "file: the first line names the columns; by default true, or false when columns are given"}
+              columns: {type: "list<string>", default: [], doc: "file: column names when there is no header"}
+              types: {type: "map<string, string>", enum: [float, int, string], default: {}, doc: "file: column -> float, int or string; others are inferred"}
+              missing: {type: "list<string>", default: ["", "NA", "?"], doc: "file: values that mean missing"}
+              select: {type: "list<string>", default: [], doc: "file: keep only these columns"}
               max_field_bytes: {type: int, default: 1048576, min: 1, doc: "file: a row with a longer field (or a JSON Lines text value) is rejected"}
               max_rejected_share: {type: float, default: 0.05, min: 0, max: 1, doc: "fail when more than this share of rows is rejected"}
             """#),
@@ -124,20 +124,20 @@ public enum BuiltinManifests {
               test: {type: table, doc: "encoded test rows"}
               transform: {type: json, doc: "the fitted transform (vocabularies, statistics, label rules)"}
             params:
-              categorical: {type: list, default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
-              numeric: {type: list, default: [], doc: "numeric columns; x* means every column starting with x"}
-              transforms: {type: map, default: {}, doc: "numeric column -> standardize (default), log1p (then standardized), none, or buckets:N (quantile buckets, embedded)"}
-              hash_buckets: {type: map, default: {}, doc: "categorical column -> number of hash buckets instead of a vocabulary"}
+              categorical: {type: "list<string>", default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
+              numeric: {type: "list<string>", default: [], doc: "numeric columns; x* means every column starting with x"}
+              transforms: {type: "map<string, string>", default: {}, doc: "numeric column -> standardize (default), log1p (then standardized), none, or buckets:N (quantile buckets, embedded)"}
+              hash_buckets: {type: "map<string, int>", min: 1, default: {}, doc: "categorical column -> number of hash buckets instead of a vocabulary"}
               min_count: {type: int, default: 1, min: 1, doc: "values seen fewer times in train share the out-of-vocabulary code"}
-              labels: {type: map, doc: "task -> label column, e.g. {click: click, rating: rating}"}
-              positive_labels: {type: map, default: {}, doc: "task -> the text that means 1, or a condition on the label's value starting with a comparison: {liked: \">= 4\"}, {bought: \"== 'yes'\"}"}
+              labels: {type: "map<string, string>", doc: "task -> label column, e.g. {click: click, rating: rating}"}
+              positive_labels: {type: "map<string, string>", default: {}, doc: "task -> the text that means 1, or a condition on the label's value starting with a comparison: {liked: \">= 4\"}, {bought: \"== 'yes'\"}"}
               negatives: {type: map, default: {}, doc: "implicit feedback: {task: T, per_positive: N, seed: S} adds N training rows per positive of T, each with an item the user has no training row with (label 0; other tasks masked)"}
-              fill_missing_labels: {type: map, default: {}, doc: "task -> value for rows without a label (otherwise they are masked out)"}
+              fill_missing_labels: {type: "map<string, float>", default: {}, doc: "task -> value for rows without a label (otherwise they are masked out)"}
               user_column: {type: string, default: user_id, doc: "the user id column (kept as key.user)"}
               item_column: {type: string, default: item_id, doc: "the item id column (kept as key.item)"}
-              user_features: {type: list, default: [], doc: "feature columns that describe the user (for scoring candidates)"}
-              item_features: {type: list, default: [], doc: "feature columns that describe the item (for scoring candidates)"}
-              keep: {type: list, default: [], doc: "columns passed through untouched as keep.NAME"}
+              user_features: {type: "list<string>", default: [], doc: "feature columns that describe the user (for scoring candidates)"}
+              item_features: {type: "list<string>", default: [], doc: "feature columns that describe the item (for scoring candidates)"}
+              keep: {type: "list<string>", default: [], doc: "columns passed through untouched as keep.NAME"}
               split: {type: string, default: random, enum: [random, time, user], doc: "how rows are split"}
               time_column: {type: string, default: timestamp, doc: "split: time orders rows by this column"}
               valid_fraction: {type: float, default: 0.1, min: 0, max: 0.9, doc: "share of rows for validation"}
@@ -171,8 +171,8 @@ public enum BuiltinManifests {
             outputs:
               loss: {type: json, doc: "the loss specification"}
             params:
-              losses: {type: map, default: {}, doc: "task -> bce, mse or huber (default: bce for binary, mse for regression)"}
-              weights: {type: map, default: {}, doc: "task -> w_i (default 1)"}
+              losses: {type: "map<string, string>", enum: [bce, mse, huber], default: {}, doc: "task -> bce, mse or huber (default: bce for binary, mse for regression)"}
+              weights: {type: "map<string, float>", min: 0, default: {}, doc: "task -> w_i (default 1)"}
               huber_delta: {type: float, default: 1.0, min: 0, doc: "where huber turns from squared to linear"}
               weighting: {type: string, default: fixed, enum: [fixed, uncertainty], doc: "fixed weights, or learned exp(-s_i) * L_i + s_i (Kendall et al. 2018)"}
               lambda: {type: float, default: 0.0, min: 0, doc: "L2 coefficient on shared parameters (bottom, experts, embeddings)"}
@@ -233,7 +233,7 @@ public enum BuiltinManifests {
               weight_label: {type: string, default: "", doc: "a task whose label weights the interactions (click: only clicked rows count); empty: every row is an interaction"}
               neighbours: {type: int, default: 100, min: 1, doc: "item_knn: similar items kept per item"}
               segment_column: {type: string, default: "", doc: "popularity (and the fallback of users without interactions): rank items within the user's segment, e.g. age_band; empty: over everyone"}
-              tower_units: {type: list, default: [64], doc: "two_tower: hidden layers of each tower"}
+              tower_units: {type: "list<int>", min: 1, default: [64], doc: "two_tower: hidden layers of each tower"}
               dimension: {type: int, default: 32, min: 1, max: 1024, doc: "two_tower: length of the user and item vectors"}
               epochs: {type: int, default: 5, min: 1, max: 1000, doc: "two_tower: passes over the training interactions"}
               batch_size: {type: int, default: 256, min: 2, max: 8192, doc: "two_tower: rows per step; the batch's other items are each row's negatives"}

@@ -44,30 +44,6 @@ extension BuiltinContext {
         return try ModelStore.load(from: folder)
     }
 
-    /// A param the manifest guarantees (it has a default or is required).
-    func requiredString(_ name: String) throws -> String {
-        guard let value = string(name) else { throw StageFailure("param '\(name)' is missing or not text") }
-        return value
-    }
-
-    func requiredInt(_ name: String) throws -> Int {
-        guard let value = int(name) else { throw StageFailure("param '\(name)' is missing or not a whole number") }
-        return value
-    }
-
-    func requiredDouble(_ name: String) throws -> Double {
-        guard let value = double(name) else { throw StageFailure("param '\(name)' is missing or not a number") }
-        return value
-    }
-
-    func stringList(_ name: String) -> [String] {
-        (json(name) as? [Any])?.map { "\($0)" } ?? []
-    }
-
-    func stringMap(_ name: String) -> [String: Any] {
-        json(name) as? [String: Any] ?? [:]
-    }
-
     /// A line on the stage's stdout (kept in its log).
     func log(_ text: String) {
         StandardStreams.out(text + "\n")

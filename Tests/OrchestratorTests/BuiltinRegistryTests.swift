@@ -7,10 +7,18 @@ struct GreetStage: BuiltinStage {
     struct Refused: Error {}
     let name = "greet"
 
+    struct Params: Decodable {
+        var greeting: String
+        var times: Int
+        var weight: Double
+        var polite: Bool
+    }
+
     func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
         let text = try String(contentsOf: try #require(context.input("who")), encoding: .utf8)
-        guard context.bool("polite") == true else { throw Refused() }
-        let greeting = "\(context.string("greeting") ?? "?") \(text) x\(context.int("times") ?? 0) \(context.double("weight") ?? 0)"
+        guard params.polite else { throw Refused() }
+        let greeting = "\(params.greeting) \(text) x\(params.times) \(params.weight)"
         try greeting.write(to: context.output("card"), atomically: true, encoding: .utf8)
     }
 }
@@ -20,8 +28,7 @@ struct BuiltinRegistryTests {
     func job(in sandbox: Sandbox, builtin: String, polite: Bool) throws -> String {
         try sandbox.write("who.txt", "Ada")
         let job = StageJob(pipeline: "p", stage: "hello", definition: "uses: greet@1", builtin: builtin,
-                           params: [:],
-                           paramsJSON: ["greeting": "\"hi \\\"there\\\"\"", "times": "3", "weight": "0.5", "polite": polite ? "true" : "false"],
+                           params: ["greeting": .string("hi \"there\""), "times": .int(3), "weight": .float(0.5), "polite": .bool(polite)],
                            inputs: ["who": sandbox.path("who.txt")], outputs: ["card": sandbox.path("card.txt")],
                            workingDirectory: sandbox.root.path, stdoutLog: "", stderrLog: "")
         let url = sandbox.root.appendingPathComponent("job.json")

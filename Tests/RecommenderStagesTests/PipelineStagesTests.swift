@@ -27,7 +27,7 @@ struct PipelineStagesTests {
         ], inputs: ["events": collected["events"]!.path])
         let model = try harness.run(BuildModelStage(), params: [
             "architecture": .string(architecture), "tasks": .stringMap([("click", "binary"), ("conversion", "binary"), ("rating", "regression")]),
-            "experts": .int(3), "expert_units": .int(16), "tower_units": .strings(["8"]), "bottom_units": .strings(["16"]),
+            "experts": .int(3), "expert_units": .int(16), "tower_units": .list([.int(8)]), "bottom_units": .list([.int(16)]),
         ], inputs: ["transform": features["transform"]!.path])
         let loss = try harness.run(JointLossStage(), params: ["weights": .map([("rating", .float(0.2))]), "lambda": .float(0.0001)],
                                    inputs: ["model": model["model"]!.path])
@@ -123,7 +123,7 @@ struct PipelineStagesTests {
         let inputs = ["history": chain.features["train"]!.path, "users": chain.features["test"]!.path,
                       "transform": chain.features["transform"]!.path]
         let params: [String: ParamValue] = ["method": .string("two_tower"), "epochs": .int(2), "batch_size": .int(64),
-                                            "dimension": .int(8), "tower_units": .strings(["16"]), "candidates_per_user": .int(5)]
+                                            "dimension": .int(8), "tower_units": .list([.int(16)]), "candidates_per_user": .int(5)]
         let first = try TableFolder.read(try chain.harness.run(RetrieveStage(), params: params, inputs: inputs, tag: "tt-a")["candidates"]!)
         let again = try TableFolder.read(try chain.harness.run(RetrieveStage(), params: params, inputs: inputs, tag: "tt-b")["candidates"]!)
         #expect(first == again, "seeded: the same candidates twice")

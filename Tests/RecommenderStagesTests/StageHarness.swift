@@ -34,10 +34,14 @@ struct StageHarness {
     func run(_ stage: any BuiltinStage, params: [String: ParamValue] = [:], inputs: [String: String] = [:],
              tag: String? = nil, outputsIn outputRoot: URL? = nil) throws -> [String: URL] {
         let manifest = try #require(Self.catalog[stage.name], "no manifest for \(stage.name)")
-        var json: [String: String] = [:]
+        var typed: [String: ParamValue] = [:]
         for declaration in manifest.params {
             if let value = params[declaration.name] ?? declaration.defaultValue {
-                json[declaration.name] = declaration.type.normalize(value).canonicalJSON
+                let nullAllowed = value == .null && declaration.defaultValue == .null
+                for mismatch in nullAllowed ? [] : declaration.type.mismatches(in: value) {
+                    Issue.record("\(stage.name).\(declaration.name)\(mismatch.path) \(mismatch.problem)")
+                }
+                typed[declaration.name] = declaration.type.normalize(value)
             }
         }
         for name in params.keys where manifest.param(name) == nil { Issue.record("\(stage.name) has no param '\(name)'") }
@@ -45,7 +49,7 @@ struct StageHarness {
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
         let outputs = Dictionary(uniqueKeysWithValues: manifest.outputs.map { ($0.name, outputFolder.appendingPathComponent($0.name)) })
         let job = StageJob(pipeline: "test", stage: stage.name, definition: "uses: \(stage.name)", builtin: stage.name,
-                           params: [:], paramsJSON: json, inputs: inputs, outputs: outputs.mapValues(\.path),
+                           params: typed, inputs: inputs, outputs: outputs.mapValues(\.path),
                            workingDirectory: folder.path, stdoutLog: "", stderrLog: "",
                            checkpointFolder: (outputRoot ?? folder).appendingPathComponent("checkpoint-\(tag ?? stage.name)").path)
         try stage.run(BuiltinContext(job: job))

@@ -4,9 +4,21 @@ import Foundation
 /// process (`mtrec run-stage JOB`), like a command stage, so that it can be
 /// logged, stopped and measured the same way.
 public protocol BuiltinStage: Sendable {
+    /// The typed params the stage reads; its manifest declares the same names.
+    associatedtype Params: Decodable
     /// The name a manifest's `builtin:` field refers to.
     var name: String { get }
     func run(_ context: BuiltinContext) throws
+}
+
+extension BuiltinStage {
+    /// The param names decoding `Params` asks for, given `params`; a test
+    /// compares them with the manifest's, so no declared param goes unread.
+    public func paramNamesRead(from params: [String: ParamValue]) throws -> Set<String> {
+        var decoder = ParamDecoder()
+        _ = try decoder.decode(Params.self, from: params)
+        return decoder.requestedKeys
+    }
 }
 
 /// What a built-in stage sees: its input and output paths and typed params.
@@ -26,20 +38,10 @@ public struct BuiltinContext: Sendable {
         URL(fileURLWithPath: job.outputs[name] ?? name)
     }
 
-    public func string(_ name: String) -> String? {
-        guard let json = job.paramsJSON[name], json.hasPrefix("\"") else { return nil }
-        return (try? JSONDecoder().decode(String.self, from: Data(json.utf8)))
-    }
-
-    public func int(_ name: String) -> Int? { job.paramsJSON[name].flatMap { Int($0) } }
-
-    public func double(_ name: String) -> Double? { job.paramsJSON[name].flatMap { Double($0) } }
-
-    public func bool(_ name: String) -> Bool? { job.paramsJSON[name].flatMap { Bool($0) } }
-
-    /// Lists and maps, as Foundation JSON objects.
-    public func json(_ name: String) -> Any? {
-        job.paramsJSON[name].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8), options: [.fragmentsAllowed]) }
+    /// The stage's params, decoded into its own params struct.
+    public func params<P: Decodable>(_ type: P.Type) throws -> P {
+        var decoder = ParamDecoder()
+        return try decoder.decode(type, from: job.params)
     }
 }
 

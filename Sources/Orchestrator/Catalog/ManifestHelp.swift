@@ -18,7 +18,7 @@ public enum ManifestHelp {
         if !manifest.params.isEmpty {
             lines += ["", "params:"]
             for param in manifest.params {
-                var facts = [param.type.rawValue]
+                var facts = [param.type.name]
                 facts.append(param.defaultValue.map { "default \($0.canonicalJSON)" } ?? "required")
                 if let minimum = param.minimum { facts.append("min \(ParamValue.float(minimum).plainTextTrimmed)") }
                 if let maximum = param.maximum { facts.append("max \(ParamValue.float(maximum).plainTextTrimmed)") }

@@ -80,8 +80,8 @@ public struct ManifestParser {
                 switch field {
                 case "type":
                     let text = fieldValue.scalar?.string ?? ""
-                    if let type = ParamType(rawValue: text) { declaration.type = type; sawType = true } else {
-                        diagnostics.error("unknown param type '\(text)'; valid types: \(ParamType.allCases.map(\.rawValue).joined(separator: ", "))", at: reader.location(fieldValue))
+                    if let type = ParamType(parsing: text) { declaration.type = type; sawType = true } else {
+                        diagnostics.error("unknown param type '\(text)'; valid types: \(ParamType.grammar)", at: reader.location(fieldValue))
                     }
                 case "default": declaration.defaultValue = reader.value(fieldValue, diagnostics: &diagnostics)
                 case "min": declaration.minimum = fieldValue.float

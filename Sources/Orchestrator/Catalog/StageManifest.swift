@@ -1,28 +1,5 @@
 import Foundation
 
-/// The declared type of a stage parameter.
-public enum ParamType: String, Sendable, CaseIterable {
-    case string, int, float, bool, list, map
-
-    /// Whether `value` is acceptable; an int is accepted where a float is declared.
-    public func accepts(_ value: ParamValue) -> Bool {
-        switch (self, value) {
-        case (.string, .string), (.int, .int), (.float, .float), (.float, .int),
-             (.bool, .bool), (.list, .list), (.map, .map):
-            true
-        default:
-            false
-        }
-    }
-
-    /// Converts an int to a float where a float is declared, so that `lr: 1`
-    /// and `lr: 1.0` make the same stage key.
-    public func normalize(_ value: ParamValue) -> ParamValue {
-        if self == .float, case .int(let number) = value { return .float(Double(number)) }
-        return value
-    }
-}
-
 /// One parameter of a stage, as its manifest declares it.
 public struct ParamDeclaration: Sendable {
     public var name: String

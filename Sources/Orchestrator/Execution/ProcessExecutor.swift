@@ -41,7 +41,7 @@ public struct ProcessExecutor: StageExecutor {
         environment["MTREC_STAGE"] = job.stage
         if let folder = job.checkpointFolder { environment["MTREC_CHECKPOINT_DIR"] = folder }
         if showsProgress { environment[StageProgress.environmentVariable] = "1" }
-        for (name, value) in job.params { environment[Self.variable(.params, name)] = value }
+        for (name, value) in job.params { environment[Self.variable(.params, name)] = value.plainText }
         for (name, path) in job.inputs { environment[Self.variable(.inputs, name)] = path }
         for (name, path) in job.outputs { environment[Self.variable(.outputs, name)] = path }
         return environment

@@ -203,17 +203,17 @@ public final class Scheduler: @unchecked Sendable {
             }
         }
         let outputs = Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0, staging.outputPath($0).path) })
-        let params = Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, $0.value.plainText) })
+        let params = stage.paramValues
         try FileManager.default.createDirectory(at: logsFolder, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: checkpointsFolder, withIntermediateDirectories: true)
         var job = StageJob(pipeline: pipeline.name, stage: stage.name, definition: stage.definition.summary,
-                           params: params, paramsJSON: Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, $0.value.canonicalJSON) }),
+                           params: params,
                            inputs: inputs, outputs: outputs, workingDirectory: pipeline.directory.path,
                            stdoutLog: logsFolder.appendingPathComponent("\(stage.name).out").path,
                            stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path,
                            checkpointFolder: checkpointsFolder.appendingPathComponent(staging.key.hex).path)
         if let template = stage.definition.commandTemplate {
-            job.arguments = template.render(inputs: inputs, outputs: outputs, params: params)
+            job.arguments = template.render(inputs: inputs, outputs: outputs, params: params.mapValues(\.plainText))
         } else if case .manifest(_, _, .builtin(let name)) = stage.definition {
             job.builtin = name
         }

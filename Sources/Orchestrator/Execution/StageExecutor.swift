@@ -10,9 +10,8 @@ public struct StageJob: Sendable, Codable {
     public var arguments: [String]?
     /// For built-in stages: the implementation's name.
     public var builtin: String?
-    public var params: [String: String]
-    /// Typed params as canonical JSON, for built-in stages.
-    public var paramsJSON: [String: String]
+    /// Every param, typed as the validator checked it (defaults filled in).
+    public var params: [String: ParamValue]
     public var inputs: [String: String]
     public var outputs: [String: String]
     public var workingDirectory: String

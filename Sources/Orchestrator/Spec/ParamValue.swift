@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// A parameter value from YAML or the command line, typed the way YAML 1.1
 /// resolves plain scalars (`3` is an int, `"3"` is a string).
@@ -70,15 +71,10 @@ public indirect enum ParamValue: Hashable, Sendable {
         }
     }
 
-    /// Parses a command-line value the way YAML would read it as a plain scalar.
+    /// Parses a command-line value by the same rules as an unquoted YAML
+    /// scalar, so `--set x=yEs` is the text a file's `x: yEs` would be.
     public static func parsingScalar(_ text: String) -> ParamValue {
-        let lower = text.lowercased()
-        if ["true", "yes", "on"].contains(lower) { return .bool(true) }
-        if ["false", "no", "off"].contains(lower) { return .bool(false) }
-        if ["null", "~", ""].contains(lower) { return .null }
-        if let value = Int(text) { return .int(value) }
-        if let value = Double(text), text.contains(where: { ".eE".contains($0) }) { return .float(value) }
-        return .string(text)
+        PlainScalar.value(of: .scalar(.init(text, .implicit, .plain)))
     }
 
     static func format(_ value: Double) -> String {
@@ -112,6 +108,57 @@ extension ParamValue: CustomStringConvertible {
         switch self {
         case .string(let value): value
         default: canonicalJSON
+        }
+    }
+}
+
+/// Stage jobs carry params as JSON. Each value names its type (`{"int": 3}`,
+/// `{"float": 1.0}`) because plain JSON cannot tell `1.0` from `1`, and a
+/// map keeps its keys in file order, so a value reaches its stage exactly as
+/// the validator typed it.
+extension ParamValue: Codable {
+    private enum Tag: String, CodingKey {
+        case string, int, float, bool, null, list, map
+    }
+
+    private struct Pair: Codable {
+        var key: String
+        var value: ParamValue
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Tag.self)
+        switch self {
+        case .string(let value): try container.encode(value, forKey: .string)
+        case .int(let value): try container.encode(value, forKey: .int)
+        case .float(let value):
+            // JSON has no NaN or infinity; their text round-trips through Double(_:).
+            if value.isFinite { try container.encode(value, forKey: .float) } else { try container.encode(String(value), forKey: .float) }
+        case .bool(let value): try container.encode(value, forKey: .bool)
+        case .null: try container.encode(true, forKey: .null)
+        case .list(let items): try container.encode(items, forKey: .list)
+        case .map(let pairs): try container.encode(pairs.map { Pair(key: $0.key, value: $0.value) }, forKey: .map)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Tag.self)
+        guard let tag = container.allKeys.first, container.allKeys.count == 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a param value has exactly one type tag"))
+        }
+        switch tag {
+        case .string: self = .string(try container.decode(String.self, forKey: .string))
+        case .int: self = .int(try container.decode(Int.self, forKey: .int))
+        case .float:
+            if let text = try? container.decode(String.self, forKey: .float), let value = Double(text) {
+                self = .float(value)
+            } else {
+                self = .float(try container.decode(Double.self, forKey: .float))
+            }
+        case .bool: self = .bool(try container.decode(Bool.self, forKey: .bool))
+        case .null: self = .null
+        case .list: self = .list(try container.decode([ParamValue].self, forKey: .list))
+        case .map: self = .map(try container.decode([Pair].self, forKey: .map).map { ($0.key, $0.value) })
         }
     }
 }

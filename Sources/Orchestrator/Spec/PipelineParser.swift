@@ -114,7 +114,8 @@ public struct PipelineParser {
         guard let entries = reader.pairs(node, what: what, diagnostics: &diagnostics) else { return [] }
         return entries.map { key, keyNode, value in
             ParamEntry(name: key, value: reader.value(value, diagnostics: &diagnostics),
-                       location: reader.location(keyNode), valueLocation: reader.location(value))
+                       location: reader.location(keyNode), valueLocation: reader.location(value),
+                       elementLocations: reader.elementLocations(value))
         }
     }
 

@@ -19,6 +19,14 @@ public struct ParamEntry: Sendable {
     public var location: SourceLocation
     /// Where the value was written.
     public var valueLocation: SourceLocation
+    /// Where each element inside the value was written, by path (`[2]` for a
+    /// list element, `.key` for a map value, `.key#key` for the key itself).
+    public var elementLocations: [String: SourceLocation] = [:]
+
+    /// The place of the element at `path`, or of the value when not recorded.
+    public func location(of path: String) -> SourceLocation {
+        path.isEmpty ? valueLocation : elementLocations[path] ?? valueLocation
+    }
 }
 
 /// A stage's input binding: `local_name: <stage>.<output>` or a path.

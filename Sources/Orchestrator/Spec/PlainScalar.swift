@@ -20,6 +20,18 @@ enum PlainScalar {
         return .string
     }
 
+    /// A scalar node's typed value; quoted scalars are always text.
+    static func value(of node: Node) -> ParamValue {
+        guard case .scalar(let scalar) = node else { return .null }
+        switch kind(of: node) {
+        case .int: return node.int.map(ParamValue.int) ?? .string(scalar.string)
+        case .float: return node.float.map(ParamValue.float) ?? .string(scalar.string)
+        case .bool: return node.bool.map(ParamValue.bool) ?? .string(scalar.string)
+        case .null: return .null
+        case .string: return .string(scalar.string)
+        }
+    }
+
     /// The kind of a scalar node: quoted scalars are always text.
     static func kind(of node: Node) -> Kind {
         guard case .scalar(let scalar) = node else { return .string }

@@ -175,14 +175,8 @@ struct YAMLReader {
     /// A typed value, following YAML's resolution of plain scalars.
     func value(_ node: Node, diagnostics: inout DiagnosticBag) -> ParamValue {
         switch node {
-        case .scalar(let scalar):
-            switch PlainScalar.kind(of: node) {
-            case .int: return node.int.map(ParamValue.int) ?? .string(scalar.string)
-            case .float: return node.float.map(ParamValue.float) ?? .string(scalar.string)
-            case .bool: return node.bool.map(ParamValue.bool) ?? .string(scalar.string)
-            case .null: return .null
-            case .string: return .string(scalar.string)
-            }
+        case .scalar:
+            return PlainScalar.value(of: node)
         case .sequence(let sequence):
             return .list(sequence.map { value($0, diagnostics: &diagnostics) })
         case .mapping:
@@ -192,6 +186,32 @@ struct YAMLReader {
             diagnostics.error("YAML aliases are not supported here; write the value out", at: location(node))
             return .null
         }
+    }
+
+    /// Where each element inside `node` stands, by the paths `ParamEntry` uses.
+    func elementLocations(_ node: Node, path: String = "", into result: inout [String: SourceLocation]) {
+        switch node {
+        case .sequence(let sequence):
+            for (index, element) in sequence.enumerated() {
+                result[path + "[\(index)]"] = location(element)
+                elementLocations(element, path: path + "[\(index)]", into: &result)
+            }
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                let keyPath = path + "." + (key.scalar?.string ?? "")
+                result[keyPath] = location(value)
+                result[keyPath + "#key"] = location(key)
+                elementLocations(value, path: keyPath, into: &result)
+            }
+        default:
+            break
+        }
+    }
+
+    func elementLocations(_ node: Node) -> [String: SourceLocation] {
+        var result: [String: SourceLocation] = [:]
+        elementLocations(node, into: &result)
+        return result
     }
 
     func kind(_ node: Node) -> String {

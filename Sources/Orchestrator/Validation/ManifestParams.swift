@@ -6,6 +6,7 @@ struct ManifestParams {
 
     func resolve(_ with: [ParamEntry], stageLocation: SourceLocation, diagnostics: inout DiagnosticBag) -> [(name: String, value: ParamValue)] {
         var values: [String: ParamValue] = [:]
+        var invalid: Set<String> = []
         let valid = manifest.params.map(\.name)
         for entry in with {
             guard let declaration = manifest.param(entry.name) else {
@@ -14,8 +15,12 @@ struct ManifestParams {
                                   at: entry.location)
                 continue
             }
-            if let problem = check(entry.value, against: declaration) {
-                diagnostics.error("param '\(entry.name)' of stage '\(stage)' \(problem)", at: entry.valueLocation)
+            let problems = check(entry.value, against: declaration)
+            for (path, problem) in problems {
+                diagnostics.error("param '\(entry.name)\(path)' of stage '\(stage)' \(problem)", at: entry.location(of: path))
+            }
+            if !problems.isEmpty {
+                invalid.insert(entry.name)
                 continue
             }
             values[entry.name] = declaration.type.normalize(entry.value)
@@ -24,21 +29,29 @@ struct ManifestParams {
         for declaration in manifest.params {
             if let value = values[declaration.name] ?? declaration.defaultValue {
                 resolved.append((declaration.name, value))
-            } else {
+            } else if !invalid.contains(declaration.name) {
                 let doc = declaration.doc.isEmpty ? "" : " (\(declaration.doc))"
-                diagnostics.error("stage '\(stage)' is missing required param '\(declaration.name)' of type \(declaration.type.rawValue)\(doc); add it under 'with'",
+                diagnostics.error("stage '\(stage)' is missing required param '\(declaration.name)' of type \(declaration.type.name)\(doc); add it under 'with'",
                                   at: stageLocation)
             }
         }
         return resolved.sorted { $0.name < $1.name }
     }
 
-    /// A description of what is wrong with `value`, or nil when it is valid.
-    func check(_ value: ParamValue, against declaration: ParamDeclaration) -> String? {
-        if case .null = value, case .null? = declaration.defaultValue { return nil }
-        guard declaration.type.accepts(value) else {
-            return "must be \(article(declaration.type.rawValue)) \(declaration.type.rawValue), got \(value.typeName) \(value.canonicalJSON)"
+    /// What is wrong with `value` and where inside it (`""` for the value
+    /// itself, `[2]` or `.key` for an element); empty when it is valid.
+    func check(_ value: ParamValue, against declaration: ParamDeclaration) -> [(path: String, problem: String)] {
+        if case .null = value, case .null? = declaration.defaultValue { return [] }
+        let mismatches = declaration.type.mismatches(in: value)
+        guard mismatches.isEmpty else { return mismatches }
+        let normalized = declaration.type.normalize(value)
+        return Self.scalars(in: normalized, type: declaration.type).compactMap { path, scalar in
+            checkScalar(scalar, against: declaration).map { (path, $0) }
         }
+    }
+
+    /// Range and enum of one scalar (the value, or an element of a list or map).
+    private func checkScalar(_ value: ParamValue, against declaration: ParamDeclaration) -> String? {
         if let number = value.number {
             if let minimum = declaration.minimum, number < minimum {
                 return "must be at least \(ParamValue.float(minimum).plainTextTrimmed), got \(value.canonicalJSON)"
@@ -47,16 +60,26 @@ struct ManifestParams {
                 return "must be at most \(ParamValue.float(maximum).plainTextTrimmed), got \(value.canonicalJSON)"
             }
         }
-        let normalized = declaration.type.normalize(value)
-        if let allowed = declaration.allowed, !allowed.contains(normalized) {
+        if let allowed = declaration.allowed, !allowed.contains(value) {
             let hint = value.stringValue.map { Suggestion.hint(for: $0, in: allowed.compactMap(\.stringValue)) } ?? ""
             return "must be one of \(allowed.map(\.description).joined(separator: ", ")), got \(value.description)\(hint)"
         }
         return nil
     }
 
-    private func article(_ word: String) -> String {
-        word.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+    /// The scalars a declared type describes, with their paths: the value
+    /// itself, or each element of a typed list or map.
+    static func scalars(in value: ParamValue, type: ParamType, path: String = "") -> [(String, ParamValue)] {
+        switch (type, value) {
+        case (.list(let element?), .list(let items)):
+            items.enumerated().flatMap { scalars(in: $1, type: element, path: path + "[\($0)]") }
+        case (.map(let element?), .map(let pairs)):
+            pairs.flatMap { scalars(in: $0.value, type: element, path: path + "." + $0.key) }
+        case (.list, _), (.map, _):
+            []
+        default:
+            [(path, value)]
+        }
     }
 }
 

@@ -64,6 +64,11 @@ public struct ResolvedStage: Sendable {
     }
 
     public func param(_ name: String) -> ParamValue? { params.first { $0.name == name }?.value }
+
+    /// The params a stage job carries.
+    public var paramValues: [String: ParamValue] {
+        Dictionary(params.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
 }
 
 public struct ResolvedPublish: Sendable {

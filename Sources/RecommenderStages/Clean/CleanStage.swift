@@ -9,8 +9,31 @@ import Orchestrator
 struct CleanStage: BuiltinStage {
     let name = "clean"
 
+    struct Params: Decodable {
+        var derive: [String: String]
+        var dropDuplicates: Bool
+        var missing: [String: String]
+        var userColumn: String
+        var itemColumn: String
+        var minUserEvents: Int
+        var minItemEvents: Int
+        var clip: [String: [Double]]
+        var binaryLabels: [String]
+        var labelRanges: [String: [Double]]
+        var pseudonymizeSalt: String
+        var maxRejectedShare: Double
+
+        enum CodingKeys: String, CodingKey {
+            case derive, missing, clip
+            case dropDuplicates = "drop_duplicates", userColumn = "user_column", itemColumn = "item_column",
+                 minUserEvents = "min_user_events", minItemEvents = "min_item_events", binaryLabels = "binary_labels",
+                 labelRanges = "label_ranges", pseudonymizeSalt = "pseudonymize_salt", maxRejectedShare = "max_rejected_share"
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
-        var table = try DerivedColumns.add(context.stringMap("derive").mapValues { "\($0)" }, to: try context.table("events"))
+        let params = try context.params(Params.self)
+        var table = try DerivedColumns.add(params.derive, to: try context.table("events"))
         let inputRows = table.rowCount
         var rejected: [RejectedRow] = []
         var counts: [String: Int] = [:]
@@ -28,7 +51,7 @@ struct CleanStage: BuiltinStage {
             rowNumbers = kept.map { rowNumbers[$0] }
         }
 
-        if context.bool("drop_duplicates") ?? true {
+        if params.dropDuplicates {
             var first: [String: Int] = [:]
             var duplicates: [Int: Int] = [:]
             for row in 0..<table.rowCount {
@@ -39,46 +62,44 @@ struct CleanStage: BuiltinStage {
             drop(Set(duplicates.keys), rule: "duplicate") { "duplicate of row \(numbers[duplicates[$0]!])" }
         }
 
-        for (column, rule) in context.stringMap("missing").sorted(by: { $0.key < $1.key }) {
+        for (column, rule) in params.missing.sorted(by: { $0.key < $1.key }) {
             guard let values = table[column] else { throw StageFailure("missing: no column '\(column)' in the events table") }
             let missingRows = (0..<table.rowCount).filter { isMissing(values, $0) }
-            let ruleText = "\(rule)"
-            if ruleText == "drop" {
+            if rule == "drop" {
                 drop(Set(missingRows), rule: "missing \(column)") { _ in "column '\(column)' is missing" }
             } else if !missingRows.isEmpty {
-                table[column] = try MissingValues.fill(values, rows: missingRows, rule: ruleText, column: column)
+                table[column] = try MissingValues.fill(values, rows: missingRows, rule: rule, column: column)
                 counts["filled \(column)", default: 0] += missingRows.count
             }
         }
 
-        for (column, label) in [("user_column", "user"), ("item_column", "item")] {
-            let minimum = context.int("min_\(label)_events") ?? 0
-            guard minimum > 1, let name = context.string(column), let values = table[name] else { continue }
+        for (name, label, minimum) in [(params.userColumn, "user", params.minUserEvents), (params.itemColumn, "item", params.minItemEvents)] {
+            guard minimum > 1, let values = table[name] else { continue }
             var events: [String: Int] = [:]
             for row in 0..<table.rowCount { events[values.text(row), default: 0] += 1 }
             let rare = Set((0..<table.rowCount).filter { events[values.text($0)]! < minimum })
             drop(rare, rule: "fewer than \(minimum) events per \(label)") { "\(label) '\(values.text($0))' has \(events[values.text($0)]!) events, fewer than \(minimum)" }
         }
 
-        for column in context.stringList("binary_labels") {
+        for column in params.binaryLabels {
             guard let values = table[column] else { throw StageFailure("binary_labels: no column '\(column)'") }
             let bad = Set((0..<table.rowCount).filter { row in values.number(row).map { $0 != 0 && $0 != 1 } ?? false })
             drop(bad, rule: "label \(column) not 0 or 1") { "label '\(column)' is \(values.text($0)), not 0 or 1" }
         }
-        for (column, bounds) in context.stringMap("label_ranges").sorted(by: { $0.key < $1.key }) {
-            guard let values = table[column], let pair = bounds as? [Any], pair.count == 2,
-                  let low = (pair[0] as? NSNumber)?.doubleValue, let high = (pair[1] as? NSNumber)?.doubleValue else {
+        for (column, bounds) in params.labelRanges.sorted(by: { $0.key < $1.key }) {
+            guard let values = table[column], bounds.count == 2 else {
                 throw StageFailure("label_ranges: '\(column)' needs an existing column and [min, max]")
             }
+            let (low, high) = (bounds[0], bounds[1])
             let bad = Set((0..<table.rowCount).filter { row in values.number(row).map { $0 < low || $0 > high } ?? false })
             drop(bad, rule: "label \(column) out of range") { "label '\(column)' is \(values.text($0)), outside [\(low), \(high)]" }
         }
 
-        for (column, bounds) in context.stringMap("clip").sorted(by: { $0.key < $1.key }) {
-            guard case .float(var values)? = table[column], let pair = bounds as? [Any], pair.count == 2,
-                  let low = (pair[0] as? NSNumber)?.floatValue, let high = (pair[1] as? NSNumber)?.floatValue else {
+        for (column, bounds) in params.clip.sorted(by: { $0.key < $1.key }) {
+            guard case .float(var values)? = table[column], bounds.count == 2 else {
                 throw StageFailure("clip: '\(column)' needs a float column and [min, max]")
             }
+            let (low, high) = (Float(bounds[0]), Float(bounds[1]))
             var clipped = 0
             for row in values.indices where !values[row].isNaN && (values[row] < low || values[row] > high) {
                 values[row] = min(max(values[row], low), high)
@@ -88,8 +109,8 @@ struct CleanStage: BuiltinStage {
             counts["clipped \(column)", default: 0] += clipped
         }
 
-        if let salt = context.string("pseudonymize_salt"), !salt.isEmpty, let column = context.string("user_column"),
-           let values = table[column] {
+        let salt = params.pseudonymizeSalt, column = params.userColumn
+        if !salt.isEmpty, let values = table[column] {
             table[column] = .string((0..<table.rowCount).map { row in
                 String(SHA256.hash(data: Data((salt + values.text(row)).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined())
             })
@@ -100,7 +121,7 @@ struct CleanStage: BuiltinStage {
         let report: [String: Int] = counts.merging(["input rows": inputRows, "output rows": table.rowCount, "rejected rows": rejected.count]) { $1 }
         try context.writeJSON(report, to: "report")
         for (rule, count) in counts.sorted(by: { $0.key < $1.key }) { context.log("clean: \(rule): \(count)") }
-        let limit = try context.requiredDouble("max_rejected_share")
+        let limit = params.maxRejectedShare
         if inputRows > 0, Double(rejected.count) / Double(inputRows) > limit {
             for row in rejected.prefix(50) { context.log("  row \(row.line): \(row.reason)") }
             throw StageFailure("\(rejected.count) of \(inputRows) rows rejected, more than max_rejected_share \(limit); first reasons are in the log")

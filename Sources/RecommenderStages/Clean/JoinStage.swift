@@ -8,6 +8,15 @@ import Orchestrator
 struct JoinStage: BuiltinStage {
     let name = "join"
 
+    struct Params: Decodable {
+        var userColumn: String
+        var itemColumn: String
+
+        enum CodingKeys: String, CodingKey {
+            case userColumn = "user_column", itemColumn = "item_column"
+        }
+    }
+
     struct Report: Encodable {
         var rows: Int
         var sides: [SideReport]
@@ -25,8 +34,8 @@ struct JoinStage: BuiltinStage {
     func run(_ context: BuiltinContext) throws {
         var events = try context.table("events")
         var reports: [SideReport] = []
-        for (side, keyParam) in [("users", "user_column"), ("items", "item_column")] where context.input(side) != nil {
-            let key = try context.requiredString(keyParam)
+        let params = try context.params(Params.self)
+        for (side, key) in [("users", params.userColumn), ("items", params.itemColumn)] where context.input(side) != nil {
             let report = try Self.join(try context.table(side), named: side, on: key, into: &events)
             reports.append(report)
             context.log("join: \(side) on \(key): \(report.columnsAdded.count) columns added, \(report.matchedEvents) events matched, "

@@ -6,6 +6,34 @@ import Orchestrator
 struct CollectStage: BuiltinStage {
     let name = "collect"
 
+    struct Params: Decodable {
+        enum Source: String, Decodable { case simulate, simulateImplicit = "simulate_implicit", mmoeSynthetic = "mmoe_synthetic", file }
+        enum Format: String, Decodable { case auto, csv, jsonl }
+        var source: Source
+        var seed: Int
+        var users: Int
+        var items: Int
+        var impressions: Int
+        var rows: Int
+        var dimensions: Int
+        var correlation: Double
+        var format: Format
+        var delimiter: String
+        /// nil: a header line unless `columns` names the columns.
+        var header: Bool?
+        var columns: [String]
+        var types: [String: DelimitedFile.ColumnType]
+        var missing: [String]
+        var select: [String]
+        var maxFieldBytes: Int
+        var maxRejectedShare: Double
+
+        enum CodingKeys: String, CodingKey {
+            case source, seed, users, items, impressions, rows, dimensions, correlation, format, delimiter, header, columns, types,
+                 missing, select, maxFieldBytes = "max_field_bytes", maxRejectedShare = "max_rejected_share"
+        }
+    }
+
     struct Report: Encodable {
         var source: String
         var rows: Int
@@ -18,44 +46,41 @@ struct CollectStage: BuiltinStage {
     }
 
     func run(_ context: BuiltinContext) throws {
-        let source = try context.requiredString("source")
+        let params = try context.params(Params.self)
+        let source = params.source
         var table: Table
         var rejected: [RejectedRow] = []
         var requested: Double?, measured: Double?
         var truth: SimulatorTruth?
         var sideTables = (users: Table(), items: Table())
         switch source {
-        case "simulate", "simulate_implicit":
-            let simulation = EcommerceSimulator(users: try context.requiredInt("users"), items: try context.requiredInt("items"),
-                                                impressions: try context.requiredInt("impressions"),
-                                                seed: UInt64(try context.requiredInt("seed"))).generate()
-            table = source == "simulate" ? simulation.events : simulation.interactions
+        case .simulate, .simulateImplicit:
+            let simulation = EcommerceSimulator(users: params.users, items: params.items, impressions: params.impressions,
+                                                seed: UInt64(params.seed)).generate()
+            table = source == .simulate ? simulation.events : simulation.interactions
             truth = simulation.truth
             sideTables = (simulation.users, simulation.items)
-        case "mmoe_synthetic":
-            requested = try context.requiredDouble("correlation")
-            (table, measured) = MMoESyntheticData.table(rows: try context.requiredInt("rows"), dimensions: try context.requiredInt("dimensions"),
-                                                        correlation: requested!, seed: UInt64(try context.requiredInt("seed")))
-        case "file":
+        case .mmoeSynthetic:
+            requested = params.correlation
+            (table, measured) = MMoESyntheticData.table(rows: params.rows, dimensions: params.dimensions,
+                                                        correlation: params.correlation, seed: UInt64(params.seed))
+        case .file:
             guard let url = context.input("file") else {
                 throw StageFailure("source 'file' needs the input 'file' (a CSV, TSV or .gz path)")
             }
             let name = url.lastPathComponent
-            let format = context.string("format") ?? "auto"
-            if format == "jsonl" || (format == "auto" && (name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".ndjson"))) {
-                (table, rejected) = try JSONLinesFile(select: context.stringList("select"),
-                                                      maxFieldBytes: try context.requiredInt("max_field_bytes")).read(url)
+            let format = params.format
+            if format == .jsonl || (format == .auto && (name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".ndjson"))) {
+                (table, rejected) = try JSONLinesFile(select: params.select, maxFieldBytes: params.maxFieldBytes).read(url)
             } else {
-                (table, rejected) = try reader(context, for: url).read(url)
+                (table, rejected) = try reader(params, for: url).read(url)
             }
-        default:
-            throw StageFailure("unknown source '\(source)'")
         }
 
         let total = table.rowCount + rejected.count
-        let limit = try context.requiredDouble("max_rejected_share")
+        let limit = params.maxRejectedShare
         try RejectedRows.write(rejected, to: context.output("rejected"))
-        let report = Report(source: source, rows: table.rowCount, rejectedRows: rejected.count,
+        let report = Report(source: source.rawValue, rows: table.rowCount, rejectedRows: rejected.count,
                             rejectedByReason: RejectedRows.countByReason(rejected),
                             columns: Dictionary(uniqueKeysWithValues: zip(table.names, table.columns.map(\.typeName))),
                             requestedCorrelation: requested, measuredLabelCorrelation: measured)
@@ -79,26 +104,22 @@ struct CollectStage: BuiltinStage {
         try context.write(table, to: "events")
     }
 
-    private func reader(_ context: BuiltinContext, for url: URL) throws -> DelimitedFile {
+    private func reader(_ params: Params, for url: URL) throws -> DelimitedFile {
         var reader = DelimitedFile()
-        let delimiter = context.string("delimiter") ?? ""
+        let delimiter = params.delimiter
         let isTSV = url.lastPathComponent.hasSuffix(".tsv") || url.lastPathComponent.hasSuffix(".tsv.gz")
         let separator = delimiter.isEmpty ? (isTSV ? "\t" : ",") : delimiter.replacingOccurrences(of: "\\t", with: "\t")
         guard let first = separator.first(where: { $0 != " " }) ?? separator.first else {
             throw StageFailure("param 'delimiter' is empty")
         }
         reader.delimiter = first
-        reader.hasHeader = context.bool("header") ?? true
-        reader.names = context.stringList("columns")
-        reader.missingMarkers = Set(context.stringList("missing"))
-        reader.select = context.stringList("select")
-        reader.maxFieldBytes = try context.requiredInt("max_field_bytes")
-        for (name, type) in context.stringMap("types") {
-            guard let parsed = DelimitedFile.ColumnType(rawValue: "\(type)") else {
-                throw StageFailure("types: column '\(name)' has unknown type '\(type)'; use float, int or string")
-            }
-            reader.declaredTypes[name] = parsed
-        }
+        // Columns named in the file mean there is no header line to skip, unless the user says so.
+        reader.hasHeader = params.header ?? params.columns.isEmpty
+        reader.names = params.columns
+        reader.missingMarkers = Set(params.missing)
+        reader.select = params.select
+        reader.maxFieldBytes = params.maxFieldBytes
+        reader.declaredTypes = params.types
         return reader
     }
 }

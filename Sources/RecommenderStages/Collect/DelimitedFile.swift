@@ -19,7 +19,7 @@ public struct RejectedRow: Sendable, Equatable {
 /// lines and reads every wanted field as a number; a field becomes a String
 /// only in a text column, whose rows are split again.
 struct DelimitedFile {
-    enum ColumnType: String {
+    enum ColumnType: String, Decodable {
         case float, int, string
     }
 

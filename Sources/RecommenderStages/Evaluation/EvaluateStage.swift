@@ -9,6 +9,19 @@ import Orchestrator
 struct EvaluateStage: BuiltinStage {
     let name = "evaluate"
 
+    struct Params: Decodable {
+        var k: Int
+        var relevanceTask: String
+        var easeLambda: Double
+        var importance: Bool
+        var importanceTop: Int
+        var seed: Int
+
+        enum CodingKeys: String, CodingKey {
+            case k, importance, seed, relevanceTask = "relevance_task", easeLambda = "ease_lambda", importanceTop = "importance_top"
+        }
+    }
+
     struct RankingResult {
         var k: Int
         var users: Int
@@ -47,6 +60,7 @@ struct EvaluateStage: BuiltinStage {
     }
 
     func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
         let model = try context.model()
         let transform = try context.readJSON(FeatureTransform.self, from: "transform")
         let specs = model.architecture.tasks
@@ -71,23 +85,22 @@ struct EvaluateStage: BuiltinStage {
             report.gateWeights = Dictionary(uniqueKeysWithValues: zip(specs.map(\.name), weights))
         }
         if context.input("recommendations") != nil {
-            try rank(context, test: testTable, into: &report)
+            try rank(context, params, test: testTable, into: &report)
         }
-        if context.bool("importance") ?? true {
+        if params.importance {
             report.importance = PermutationImportance(model: model, data: test, baseline: report.tasks,
-                                                      top: try context.requiredInt("importance_top"),
-                                                      seed: UInt64(try context.requiredInt("seed"))).compute()
+                                                      top: params.importanceTop, seed: UInt64(params.seed)).compute()
         }
         try MetricsFile.write(report, to: context.output("metrics"))
         context.log(MetricsTable.render(report))
     }
 
     /// The model's lists and the baselines, judged by one `RankingEvaluation`.
-    private func rank(_ context: BuiltinContext, test: Table, into report: inout Report) throws {
-        let relevance = try context.requiredString("relevance_task")
+    private func rank(_ context: BuiltinContext, _ params: Params, test: Table, into report: inout Report) throws {
+        let relevance = params.relevanceTask
         let train = context.input("history") != nil ? try context.table("history") : nil
         let valid = context.input("valid") != nil ? try context.table("valid") : nil
-        let evaluation = try RankingEvaluation(k: try context.requiredInt("k"), test: test, relevance: relevance,
+        let evaluation = try RankingEvaluation(k: params.k, test: test, relevance: relevance,
                                                history: [train, valid].compactMap { $0 })
         let modelLists = try Self.lists(in: context.input("recommendations")!)
         report.ranking = evaluation.score(modelLists)
@@ -96,7 +109,7 @@ struct EvaluateStage: BuiltinStage {
         let popularOrder = try RankingEvaluation.popularityOrder(train, relevance: relevance)
         let popularLists = evaluation.lists(from: popularOrder)
         report.baselines["popularity"] = evaluation.score(popularLists)
-        let easeLambda = try context.requiredDouble("ease_lambda")
+        let easeLambda = params.easeLambda
         let catalog = popularOrder.count
         if easeLambda > 0, catalog > EASE.itemLimit {
             context.log("evaluate: no EASE baseline over \(catalog) items (its n x n inverse is for up to \(EASE.itemLimit)); set ease_lambda: 0 to silence this")

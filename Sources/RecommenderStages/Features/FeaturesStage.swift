@@ -8,30 +8,68 @@ import Orchestrator
 struct FeaturesStage: BuiltinStage {
     let name = "features"
 
+    struct Params: Decodable {
+        var categorical: [String]
+        var numeric: [String]
+        var transforms: [String: String]
+        var hashBuckets: [String: Int]
+        var minCount: Int
+        var labels: [String: String]
+        var positiveLabels: [String: String]
+        var negatives: [String: ParamValue]
+        var fillMissingLabels: [String: Double]
+        var userColumn: String
+        var itemColumn: String
+        var userFeatures: [String]
+        var itemFeatures: [String]
+        var keep: [String]
+        var split: Splitter.Method
+        var timeColumn: String
+        var validFraction: Double
+        var testFraction: Double
+        var seed: Int
+        var leakageThreshold: Double
+
+        enum CodingKeys: String, CodingKey {
+            case categorical, numeric, transforms, labels, negatives, keep, split, seed
+            case hashBuckets = "hash_buckets", minCount = "min_count", positiveLabels = "positive_labels",
+                 fillMissingLabels = "fill_missing_labels", userColumn = "user_column", itemColumn = "item_column",
+                 userFeatures = "user_features", itemFeatures = "item_features", timeColumn = "time_column",
+                 validFraction = "valid_fraction", testFraction = "test_fraction", leakageThreshold = "leakage_threshold"
+        }
+
+        /// Every column list with its wildcards (`g_*`) expanded against the events' columns.
+        mutating func expandWildcards(in events: Table) {
+            for path in [\Params.categorical, \.numeric, \.userFeatures, \.itemFeatures, \.keep] {
+                self[keyPath: path] = FeaturesStage.expand(self[keyPath: path], in: events)
+            }
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
+        var params = try context.params(Params.self)
         let events = try context.table("events")
-        let categorical = Self.expand(context.stringList("categorical"), in: events)
-        let numeric = Self.expand(context.stringList("numeric"), in: events)
-        let labels = context.stringMap("labels").mapValues { "\($0)" }
+        params.expandWildcards(in: events)
+        let categorical = params.categorical, numeric = params.numeric
+        let labels = params.labels
         guard !labels.isEmpty else { throw StageFailure("'labels' is empty: map each task to its label column, e.g. {click: click}") }
         try refuseLabelsAsFeatures(labels, features: ["categorical": categorical, "numeric": numeric,
-                                                      "user_features": context.stringList("user_features"),
-                                                      "item_features": context.stringList("item_features")])
+                                                      "user_features": params.userFeatures, "item_features": params.itemFeatures])
         for column in categorical + numeric + labels.values.sorted() where events[column] == nil {
             throw StageFailure("no column '\(column)' in the events table; columns are: \(events.names.joined(separator: ", "))")
         }
 
-        let (trainRows, validRows, testRows) = try Splitter(context: context).split(events)
+        let (trainRows, validRows, testRows) = try Splitter(params).split(events)
         var train = events.rows(trainRows)
-        if let sampling = try negativeSampling(context, labels: labels) {
+        if let sampling = try negativeSampling(params) {
             let added: Int
             (train, added) = try sampling.augment(train)
             context.log("features: \(added) sampled negatives for '\(sampling.task)' (\(sampling.perPositive) per positive) added to train")
         }
         // Fitted on the logged rows: sampled negatives would count toward vocabularies and statistics.
         let logged = train.rows(train.loggedRows)
-        var transform = try fit(logged, context: context, categorical: categorical, numeric: numeric, labels: labels)
-        transform.warnings = LeakageCheck.warnings(logged, transform: transform, threshold: try context.requiredDouble("leakage_threshold"))
+        var transform = try fit(logged, params)
+        transform.warnings = LeakageCheck.warnings(logged, transform: transform, threshold: params.leakageThreshold)
         for warning in transform.warnings { context.log("warning: \(warning)") }
 
         var encodedTrain = try transform.encode(train)
@@ -46,34 +84,34 @@ struct FeaturesStage: BuiltinStage {
     }
 
     /// The `negatives` param, read: nil when it is empty.
-    private func negativeSampling(_ context: BuiltinContext, labels: [String: String]) throws -> NegativeSampling? {
-        let spec = context.stringMap("negatives")
+    private func negativeSampling(_ params: Params) throws -> NegativeSampling? {
+        let spec = params.negatives, labels = params.labels
         guard !spec.isEmpty else { return nil }
         for key in spec.keys where !["task", "per_positive", "seed"].contains(key) {
             throw StageFailure("negatives: unknown key '\(key)'\(Suggestion.hint(for: key, in: ["task", "per_positive", "seed"])); write {task: T, per_positive: N, seed: S}")
         }
-        guard let task = spec["task"] as? String, let column = labels[task] else {
+        guard case .string(let task)? = spec["task"], let column = labels[task] else {
             throw StageFailure("negatives: 'task' must name one of the labelled tasks: \(labels.keys.sorted().joined(separator: ", "))")
         }
         func wholeNumber(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
             guard let raw = spec[key] else { return value }
-            guard let number = raw as? NSNumber, let whole = Int(exactly: number.doubleValue), range.contains(whole) else {
+            guard case .int(let whole) = raw, range.contains(whole) else {
                 throw StageFailure("negatives: \(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(raw)")
             }
             return whole
         }
         let perPositive = try wholeNumber("per_positive", default: 4, in: 1...1000)
         let seed = try wholeNumber("seed", default: 7, in: 0...Int.max)
-        if context.stringMap("positive_labels")[task] != nil {
+        if params.positiveLabels[task] != nil {
             throw StageFailure("negatives: task '\(task)' reads its label through positive_labels; derive a 0/1 column in clean instead")
         }
-        let itemFeatures = context.stringList("item_features")
+        let itemFeatures = params.itemFeatures
         guard !itemFeatures.isEmpty else {
             throw StageFailure("negatives need item_features: the columns that describe an item, copied from the sampled item's row")
         }
         return NegativeSampling(task: task, labelColumn: column, perPositive: perPositive,
                                 seed: UInt64(seed),
-                                userColumn: try context.requiredString("user_column"), itemColumn: try context.requiredString("item_column"),
+                                userColumn: params.userColumn, itemColumn: params.itemColumn,
                                 itemFeatures: itemFeatures, labelColumns: Array(Set(labels.values)))
     }
 
@@ -93,17 +131,17 @@ struct FeaturesStage: BuiltinStage {
         }
     }
 
-    private func fit(_ train: Table, context: BuiltinContext, categorical: [String], numeric: [String],
-                     labels: [String: String]) throws -> FeatureTransform {
-        let minimumCount = context.int("min_count") ?? 1
-        let hashBuckets = context.stringMap("hash_buckets")
-        let methods = context.stringMap("transforms").mapValues { "\($0)" }
+    private func fit(_ train: Table, _ params: Params) throws -> FeatureTransform {
+        let minimumCount = params.minCount
+        let hashBuckets = params.hashBuckets
+        let methods = params.transforms
+        let labels = params.labels
         var categoricalFeatures: [FeatureTransform.Categorical] = []
         var numericFeatures: [FeatureTransform.Numeric] = []
 
-        for name in categorical {
+        for name in params.categorical {
             let column = train[name]!
-            if let buckets = (hashBuckets[name] as? NSNumber)?.intValue {
+            if let buckets = hashBuckets[name] {
                 categoricalFeatures.append(.init(name: name, hashBuckets: buckets))
                 continue
             }
@@ -112,7 +150,7 @@ struct FeaturesStage: BuiltinStage {
             let kept = counts.filter { $0.value >= minimumCount }.keys.sorted()
             categoricalFeatures.append(.init(name: name, vocabulary: Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0 + 1) })))
         }
-        for name in numeric {
+        for name in params.numeric {
             let method = methods[name] ?? "standardize"
             let values = (0..<train.rowCount).compactMap { train[name]!.number($0) }
             if method.hasPrefix("buckets:") {
@@ -130,36 +168,36 @@ struct FeaturesStage: BuiltinStage {
             let variance = transformed.isEmpty ? 1 : transformed.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(transformed.count)
             numericFeatures.append(.init(name: name, method: method, mean: Float(mean), deviation: Float(max(variance.squareRoot(), 1e-6))))
         }
-        let positives = context.stringMap("positive_labels").mapValues { "\($0)" }
-        let fills = context.stringMap("fill_missing_labels").compactMapValues { ($0 as? NSNumber)?.floatValue }
         let labelRules = labels.keys.sorted().map { task in
-            FeatureTransform.Label(task: task, column: labels[task]!, positive: positives[task], fillMissing: fills[task])
+            FeatureTransform.Label(task: task, column: labels[task]!, positive: params.positiveLabels[task],
+                                   fillMissing: params.fillMissingLabels[task].map(Float.init))
         }
         return FeatureTransform(categorical: categoricalFeatures, numeric: numericFeatures, labels: labelRules,
-                                userColumn: context.string("user_column").flatMap { train[$0] != nil ? $0 : nil },
-                                itemColumn: context.string("item_column").flatMap { train[$0] != nil ? $0 : nil },
-                                userFeatures: context.stringList("user_features"), itemFeatures: context.stringList("item_features"),
-                                keep: context.stringList("keep"), warnings: [])
+                                userColumn: train[params.userColumn] != nil ? params.userColumn : nil,
+                                itemColumn: train[params.itemColumn] != nil ? params.itemColumn : nil,
+                                userFeatures: params.userFeatures, itemFeatures: params.itemFeatures,
+                                keep: params.keep, warnings: [])
     }
 }
 
 /// Splits rows into train, valid and test: at random (seeded), by time (the
 /// latest rows are tested), or by user (each user's rows stay together).
 struct Splitter {
-    var method: String
+    enum Method: String, Decodable { case random, time, user }
+    var method: Method
     var validFraction: Double
     var testFraction: Double
     var seed: UInt64
     var timeColumn: String?
     var userColumn: String?
 
-    init(context: BuiltinContext) throws {
-        method = try context.requiredString("split")
-        validFraction = try context.requiredDouble("valid_fraction")
-        testFraction = try context.requiredDouble("test_fraction")
-        seed = UInt64(try context.requiredInt("seed"))
-        timeColumn = context.string("time_column")
-        userColumn = context.string("user_column")
+    init(_ params: FeaturesStage.Params) throws {
+        method = params.split
+        validFraction = params.validFraction
+        testFraction = params.testFraction
+        seed = UInt64(params.seed)
+        timeColumn = params.timeColumn
+        userColumn = params.userColumn
         guard validFraction + testFraction < 1 else { throw StageFailure("valid_fraction + test_fraction must be below 1") }
     }
 
@@ -167,15 +205,15 @@ struct Splitter {
         var random = RandomSource(seed: seed)
         let rows = table.rowCount
         switch method {
-        case "random":
+        case .random:
             var order = Array(0..<rows)
             random.shuffle(&order)
             return cut(order)
-        case "time":
+        case .time:
             guard let name = timeColumn, let column = table[name] else { throw StageFailure("split: time needs an existing 'time_column'") }
             let order = (0..<rows).sorted { (column.number($0) ?? 0, $0) < (column.number($1) ?? 0, $1) }
             return cut(order)
-        case "user":
+        case .user:
             guard let name = userColumn, let column = table[name] else { throw StageFailure("split: user needs an existing 'user_column'") }
             var users = Array(Set((0..<rows).map { column.text($0) })).sorted()
             random.shuffle(&users)
@@ -187,8 +225,6 @@ struct Splitter {
                 if trainSet.contains(user) { result.0.append(row) } else if validSet.contains(user) { result.1.append(row) } else { result.2.append(row) }
             }
             return result
-        default:
-            throw StageFailure("unknown split '\(method)'")
         }
     }
 

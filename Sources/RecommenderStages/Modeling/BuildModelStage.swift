@@ -7,41 +7,55 @@ import Orchestrator
 struct BuildModelStage: BuiltinStage {
     let name = "build_model"
 
+    struct Params: Decodable {
+        var architecture: ModelKind
+        var tasks: [String: TaskType]
+        var clickTask: String
+        var embeddingDim: Int
+        var bottomUnits: [Int]
+        var towerUnits: [Int]
+        var experts: Int
+        var taskExperts: Int
+        var expertUnits: Int
+        var levels: Int
+        var crossLayers: Int
+        var fm: Bool
+        var dropout: Double
+        var initialization: Dense.Initialization
+        var seed: Int
+
+        enum CodingKeys: String, CodingKey {
+            case architecture, tasks, experts, levels, fm, dropout, initialization, seed
+            case clickTask = "click_task", embeddingDim = "embedding_dim", bottomUnits = "bottom_units", towerUnits = "tower_units",
+                 taskExperts = "task_experts", expertUnits = "expert_units", crossLayers = "cross_layers"
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
         let transform = try context.readJSON(FeatureTransform.self, from: "transform")
-        let taskTypes = context.stringMap("tasks")
+        let taskTypes = params.tasks
         guard !taskTypes.isEmpty else { throw StageFailure("'tasks' is empty: map each task to binary or regression, e.g. {click: binary}") }
         let labelled = Set(transform.labels.map(\.task))
-        var tasks: [TaskSpec] = []
-        for task in transform.labels.map(\.task) where taskTypes[task] != nil {
-            guard let type = TaskType(rawValue: "\(taskTypes[task]!)") else {
-                throw StageFailure("task '\(task)': type must be binary or regression, not '\(taskTypes[task]!)'")
-            }
-            tasks.append(TaskSpec(name: task, type: type))
-        }
+        let tasks = transform.labels.map(\.task).compactMap { task in taskTypes[task].map { TaskSpec(name: task, type: $0) } }
         for task in taskTypes.keys.sorted() where !labelled.contains(task) {
             throw StageFailure("task '\(task)' has no label: the features stage labels \(labelled.sorted().joined(separator: ", "))")
         }
-        guard let kind = ModelKind(rawValue: try context.requiredString("architecture")) else {
-            throw StageFailure("unknown architecture")
-        }
+        let kind = params.architecture
+        var ordered = tasks
         if kind == .esmm {
             guard tasks.count == 2, tasks.allSatisfy({ $0.type == .binary }) else {
                 throw StageFailure("esmm predicts exactly two binary tasks (click, then conversion); got \(tasks.map { "\($0.name): \($0.type.rawValue)" })")
             }
             // ESMM's order matters: the click task first.
-            if let click = context.string("click_task"), tasks.first?.name != click { tasks.reverse() }
+            if tasks.first?.name != params.clickTask { ordered.reverse() }
         }
         let architecture = ModelArchitecture(
-            kind: kind, features: transform.schema(embeddingDimension: try context.requiredInt("embedding_dim")), tasks: tasks,
-            bottomUnits: context.stringList("bottom_units").compactMap { Int($0) },
-            towerUnits: context.stringList("tower_units").compactMap { Int($0) },
-            experts: try context.requiredInt("experts"), taskExperts: try context.requiredInt("task_experts"),
-            expertUnits: try context.requiredInt("expert_units"), levels: try context.requiredInt("levels"),
-            dropout: Float(try context.requiredDouble("dropout")),
-            initialization: Dense.Initialization(rawValue: try context.requiredString("initialization")) ?? .xavier,
-            seed: UInt64(try context.requiredInt("seed")),
-            crossLayers: try context.requiredInt("cross_layers"), factorizationMachine: context.bool("fm") ?? false)
+            kind: kind, features: transform.schema(embeddingDimension: params.embeddingDim), tasks: ordered,
+            bottomUnits: params.bottomUnits, towerUnits: params.towerUnits,
+            experts: params.experts, taskExperts: params.taskExperts, expertUnits: params.expertUnits, levels: params.levels,
+            dropout: Float(params.dropout), initialization: params.initialization, seed: UInt64(params.seed),
+            crossLayers: params.crossLayers, factorizationMachine: params.fm)
         if architecture.hasFeatureCrossing, [.esmm, .singleTask].contains(kind) {
             throw StageFailure("cross_layers and fm apply to shared_bottom, mmoe and ple, not \(kind.rawValue)")
         }
@@ -49,7 +63,7 @@ struct BuildModelStage: BuiltinStage {
         let model = ModelFactory.make(architecture)
         try ModelStore.save(model, to: context.output("model"))
         let count = model.parameters.reduce(0) { $0 + $1.value.count }
-        context.log("build_model: \(kind.rawValue) with \(tasks.count) tasks (\(tasks.map(\.name).joined(separator: ", "))), \(count) parameters")
+        context.log("build_model: \(kind.rawValue) with \(ordered.count) tasks (\(ordered.map(\.name).joined(separator: ", "))), \(count) parameters")
     }
 
     /// Refuses a model whose training state would not fit in half of this
@@ -73,32 +87,44 @@ struct BuildModelStage: BuiltinStage {
 struct JointLossStage: BuiltinStage {
     let name = "joint_loss"
 
+    struct Params: Decodable {
+        enum Loss: String, Decodable { case bce, mse, huber }
+        var losses: [String: Loss]
+        var weights: [String: Double]
+        var huberDelta: Double
+        var weighting: LossWeighting
+        var lambda: Double
+
+        enum CodingKeys: String, CodingKey {
+            case losses, weights, weighting, lambda, huberDelta = "huber_delta"
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
         guard let modelFolder = context.input("model") else { throw StageFailure("input 'model' is not bound") }
         let architecture = try JSONDecoder().decode(ModelArchitecture.self,
                                                     from: Data(contentsOf: modelFolder.appendingPathComponent(ModelStore.architectureFile)))
-        let losses = context.stringMap("losses").mapValues { "\($0)" }
-        let weights = context.stringMap("weights")
-        let delta = Float(try context.requiredDouble("huber_delta"))
+        let params = try context.params(Params.self)
+        let losses = params.losses, weights = params.weights
+        let delta = Float(params.huberDelta)
         for task in Set(losses.keys).union(weights.keys) where !architecture.tasks.contains(where: { $0.name == task }) {
             throw StageFailure("'\(task)' is not a task of the model; its tasks are \(architecture.tasks.map(\.name).joined(separator: ", "))")
         }
         let tasks = try architecture.tasks.map { task -> TaskLoss in
             let kind: TaskLossKind
-            switch losses[task.name] ?? (task.type == .binary ? "bce" : "mse") {
-            case "bce": kind = .binaryCrossEntropy
-            case "mse": kind = .meanSquaredError
-            case "huber": kind = .huber(delta: delta)
-            case let other: throw StageFailure("task '\(task.name)': unknown loss '\(other)'; use bce, mse or huber")
+            switch losses[task.name] ?? (task.type == .binary ? .bce : .mse) {
+            case .bce: kind = .binaryCrossEntropy
+            case .mse: kind = .meanSquaredError
+            case .huber: kind = .huber(delta: delta)
             }
             if kind == .binaryCrossEntropy, task.type != .binary {
                 throw StageFailure("task '\(task.name)' is a regression: bce needs a binary task")
             }
-            let weight = (weights[task.name] as? NSNumber)?.floatValue ?? 1
+            let weight = Float(weights[task.name] ?? 1)
             return TaskLoss(task: task.name, kind: kind, weight: weight)
         }
-        let weighting = LossWeighting(rawValue: try context.requiredString("weighting")) ?? .fixed
-        let specification = LossSpecification(tasks: tasks, weighting: weighting, lambda: Float(try context.requiredDouble("lambda")),
+        let weighting = params.weighting
+        let specification = LossSpecification(tasks: tasks, weighting: weighting, lambda: Float(params.lambda),
                                               conversionThroughClick: architecture.kind == .esmm)
         try context.writeJSON(specification, to: "loss")
         let terms = tasks.map { "\($0.weight) * \($0.task)" }.joined(separator: " + ")

@@ -8,7 +8,28 @@ import Orchestrator
 struct TrainStage: BuiltinStage {
     let name = "train"
 
+    struct Params: Decodable {
+        var optimizer: OptimizerKind
+        var learningRate: Double
+        var momentum: Double
+        var weightDecay: Double
+        var batchSize: Int
+        var epochs: Int
+        var clipNorm: Double
+        var earlyStopping: String
+        var patience: Int
+        var seed: Int
+        var threads: Int
+
+        enum CodingKeys: String, CodingKey {
+            case optimizer, momentum, epochs, patience, seed, threads
+            case learningRate = "learning_rate", weightDecay = "weight_decay", batchSize = "batch_size", clipNorm = "clip_norm",
+                 earlyStopping = "early_stopping"
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
         let model = try context.model()
         let specification = try context.readJSON(LossSpecification.self, from: "loss")
         let transform = try context.readJSON(FeatureTransform.self, from: "transform")
@@ -22,17 +43,14 @@ struct TrainStage: BuiltinStage {
             try EncodedData.dataset(try context.table("validation"), transform: transform, schema: schema, tasks: tasks)
         }
 
-        BLAS.setThreads(try context.requiredInt("threads"))
-        let metric = context.string("early_stopping") ?? ""
-        let clip = try context.requiredDouble("clip_norm")
+        BLAS.setThreads(params.threads)
+        let metric = params.earlyStopping
         let options = TrainingOptions(
-            epochs: try context.requiredInt("epochs"), batchSize: try context.requiredInt("batch_size"),
-            optimizer: OptimizerSettings(kind: OptimizerKind(rawValue: try context.requiredString("optimizer")) ?? .adam,
-                                         learningRate: Float(try context.requiredDouble("learning_rate")),
-                                         momentum: Float(try context.requiredDouble("momentum")),
-                                         weightDecay: Float(try context.requiredDouble("weight_decay"))),
-            clipNorm: clip > 0 ? Float(clip) : nil, seed: UInt64(try context.requiredInt("seed")),
-            earlyStopping: metric.isEmpty ? nil : EarlyStopping(metric: metric, patience: try context.requiredInt("patience")))
+            epochs: params.epochs, batchSize: params.batchSize,
+            optimizer: OptimizerSettings(kind: params.optimizer, learningRate: Float(params.learningRate),
+                                         momentum: Float(params.momentum), weightDecay: Float(params.weightDecay)),
+            clipNorm: params.clipNorm > 0 ? Float(params.clipNorm) : nil, seed: UInt64(params.seed),
+            earlyStopping: metric.isEmpty ? nil : EarlyStopping(metric: metric, patience: params.patience))
         let loss = JointLoss(specification)
         let trainer = Trainer(model: model, loss: loss, options: options)
         let checkpoint = context.job.checkpointFolder.map { Checkpoint(folder: URL(fileURLWithPath: $0), trainer: trainer) }

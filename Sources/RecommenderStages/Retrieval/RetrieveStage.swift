@@ -7,12 +7,41 @@ import Orchestrator
 struct RetrieveStage: BuiltinStage {
     let name = "retrieve"
 
+    struct Params: Decodable {
+        enum Method: String, Decodable { case popularity, ease, itemKNN = "item_knn", twoTower = "two_tower" }
+        var method: Method
+        var candidatesPerUser: Int
+        var lambda: Double
+        var weightLabel: String
+        var neighbours: Int
+        var segmentColumn: String
+        var towerUnits: [Int]
+        var dimension: Int
+        var epochs: Int
+        var batchSize: Int
+        var learningRate: Double
+        var seed: Int
+        var maxItems: Int
+
+        enum CodingKeys: String, CodingKey {
+            case method, lambda, neighbours, dimension, epochs, seed
+            case candidatesPerUser = "candidates_per_user", weightLabel = "weight_label", segmentColumn = "segment_column",
+                 towerUnits = "tower_units", batchSize = "batch_size", learningRate = "learning_rate", maxItems = "max_items"
+        }
+
+        var towerSettings: TwoTowerRetrieval.Settings {
+            TwoTowerRetrieval.Settings(hidden: towerUnits, dimension: dimension, epochs: epochs, batchSize: batchSize,
+                                       learningRate: Float(learningRate), seed: UInt64(seed))
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
         let fullHistory = try context.table("history")
         // Sampled negatives are no interactions: leave them out of everything here.
         let history = fullHistory.rows(fullHistory.loggedRows)
         let (historyUsers, historyItems) = try history.userItemKeys()
-        let weightLabel = try context.requiredString("weight_label")
+        let weightLabel = params.weightLabel
         var weights: [Float]?
         if !weightLabel.isEmpty {
             guard let labels = history.floats("label.\(weightLabel)") else {
@@ -24,29 +53,29 @@ struct RetrieveStage: BuiltinStage {
         let interactions = Interactions(users: historyUsers, items: historyItems, weights: weights)
         let seen = try Table.seenItems(in: [history] + (context.input("valid") != nil ? [try context.table("valid")] : []))
         let targets = Array(Set(try context.table("users").userItemKeys().users)).sorted()
-        let count = try context.requiredInt("candidates_per_user")
-        let method = try context.requiredString("method")
+        let count = params.candidatesPerUser
+        let method = params.method
 
         let popular = interactions.popularityOrder
-        let segmentColumn = try context.requiredString("segment_column")
+        let segmentColumn = params.segmentColumn
         let segments = segmentColumn.isEmpty ? nil : try SegmentPopularity(history: history, column: segmentColumn, interactions: interactions)
         var model: (any ItemToItem)?
         var towers: TwoTowerRetrieval?
-        if method == "item_knn" { model = ItemNeighbours(interactions, neighbours: try context.requiredInt("neighbours")) }
-        if method == "two_tower" {
+        if method == .itemKNN { model = ItemNeighbours(interactions, neighbours: params.neighbours) }
+        if method == .twoTower {
             guard context.input("transform") != nil else { throw StageFailure("two_tower needs the input 'transform' (features.transform)") }
             let positives = history.names.isEmpty ? [] : (0..<history.rowCount).filter { (weights?[$0] ?? 1) > 0 }
             towers = try TwoTowerRetrieval(history: history, rows: positives, interactions: interactions,
                                            transform: try context.readJSON(FeatureTransform.self, from: "transform"),
-                                           settings: try towerSettings(context), report: context.log)
+                                           settings: params.towerSettings, report: context.log)
         }
-        if method == "ease" {
-            let limit = try context.requiredInt("max_items")
+        if method == .ease {
+            let limit = params.maxItems
             guard interactions.items.count <= limit else {
                 throw StageFailure("ease over \(interactions.items.count) items needs a \(interactions.items.count)^2 inverse "
                     + "(\(interactions.items.count * interactions.items.count * 8 / 1_048_576) MiB), more than max_items \(limit) allows; use method: popularity or raise max_items")
             }
-            model = try EASE(interactions, lambda: try context.requiredDouble("lambda"))
+            model = try EASE(interactions, lambda: params.lambda)
         }
         var users: [String] = [], items: [String] = [], scores: [Float] = [], ranks: [Int64] = []
         var coldUsers = 0
@@ -74,20 +103,8 @@ struct RetrieveStage: BuiltinStage {
         }
         try context.write(Table([("key.user", .string(users)), ("key.item", .string(items)), ("retrieval.score", .float(scores)),
                                  ("retrieval.rank", .int(ranks))]), to: "candidates")
-        context.log("retrieve: \(method), up to \(count) of \(interactions.items.count) items for \(targets.count) users (\(users.count) candidates)"
+        context.log("retrieve: \(method.rawValue), up to \(count) of \(interactions.items.count) items for \(targets.count) users (\(users.count) candidates)"
             + (coldUsers > 0 ? "; \(coldUsers) users without interactions got the most popular items" : ""))
-    }
-}
-
-extension RetrieveStage {
-    func towerSettings(_ context: BuiltinContext) throws -> TwoTowerRetrieval.Settings {
-        let hidden = try context.stringList("tower_units").map { text in
-            guard let units = Int(text), units > 0 else { throw StageFailure("tower_units: '\(text)' is not a positive whole number") }
-            return units
-        }
-        return TwoTowerRetrieval.Settings(hidden: hidden, dimension: try context.requiredInt("dimension"), epochs: try context.requiredInt("epochs"),
-                                          batchSize: try context.requiredInt("batch_size"),
-                                          learningRate: Float(try context.requiredDouble("learning_rate")), seed: UInt64(try context.requiredInt("seed")))
     }
 }
 

@@ -9,16 +9,28 @@ import Orchestrator
 struct PredictStage: BuiltinStage {
     let name = "predict"
 
+    struct Params: Decodable {
+        enum Mode: String, Decodable { case table, candidates }
+        enum CandidateSource: String, Decodable { case popular, allUnseen = "all_unseen" }
+        var mode: Mode
+        var candidates: CandidateSource
+        var candidatesPerUser: Int
+
+        enum CodingKeys: String, CodingKey {
+            case mode, candidates, candidatesPerUser = "candidates_per_user"
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
         let model = try context.model()
         let transform = try context.readJSON(FeatureTransform.self, from: "transform")
         let tasks = model.architecture.tasks.map(\.name)
         var rows = try context.table("dataset")
-        if try context.requiredString("mode") == "candidates" {
+        if params.mode == .candidates {
             guard context.input("history") != nil else { throw StageFailure("mode 'candidates' needs the input 'history' (the training rows)") }
             let candidates = Candidates(transform: transform, history: try context.table("history"),
-                                        perUser: try context.requiredInt("candidates_per_user"),
-                                        allUnseen: try context.requiredString("candidates") == "all_unseen")
+                                        perUser: params.candidatesPerUser, allUnseen: params.candidates == .allUnseen)
             rows = context.input("candidates") != nil ? try candidates.make(retrieved: try context.table("candidates"))
                                                       : try candidates.make(for: rows)
         }

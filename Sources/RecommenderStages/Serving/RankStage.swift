@@ -12,20 +12,34 @@ struct RankStage: BuiltinStage {
     /// retrieval, retrieve's score, min-max scaled over the user's candidates.
     static let signals = ["popularity", "retrieval"]
 
+    struct Params: Decodable {
+        var expression: String
+        var topK: Int
+        var excludeSeen: Bool
+        var maxPerCategory: Int
+        var categoryColumn: String
+
+        enum CodingKeys: String, CodingKey {
+            case expression, topK = "top_k", excludeSeen = "exclude_seen", maxPerCategory = "max_per_category",
+                 categoryColumn = "category_column"
+        }
+    }
+
     func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
         let scores = try context.table("scores")
         let tasks = scores.names.filter { $0.hasPrefix("score.") }.map { String($0.dropFirst(6)) }
         let expression: Formula
-        do { expression = try Formula.parse(try context.requiredString("expression"), names: tasks + Self.signals) } catch {
+        do { expression = try Formula.parse(params.expression, names: tasks + Self.signals) } catch {
             throw StageFailure("param 'expression': \(error)")
         }
         guard case .string(let users)? = scores["key.user"], case .string(let items)? = scores["key.item"] else {
             throw StageFailure("the scores have no key.user and key.item columns")
         }
-        let topK = try context.requiredInt("top_k"), cap = try context.requiredInt("max_per_category")
-        let categoryColumn = scores["keep.\(try context.requiredString("category_column"))"]
+        let topK = params.topK, cap = params.maxPerCategory
+        let categoryColumn = scores["keep.\(params.categoryColumn)"]
         if cap > 0, categoryColumn == nil {
-            throw StageFailure("max_per_category needs the category column kept by features (keep: [\(try context.requiredString("category_column"))])")
+            throw StageFailure("max_per_category needs the category column kept by features (keep: [\(params.categoryColumn)])")
         }
         let taskColumns = tasks.map { scores.floats("score.\($0)")! }
 
@@ -41,7 +55,7 @@ struct RankStage: BuiltinStage {
                 }
             }
         }
-        let excludeSeen = context.bool("exclude_seen") ?? true
+        let excludeSeen = params.excludeSeen
         if expression.names.contains("popularity"), popularity.isEmpty {
             throw StageFailure("the expression uses popularity, which needs the input 'history' (the training rows)")
         }
@@ -95,6 +109,6 @@ struct RankStage: BuiltinStage {
             }
         }
         try (lines.joined(separator: "\n") + "\n").write(to: context.output("recommendations"), atomically: true, encoding: .utf8)
-        context.log("rank: top-\(topK) lists for \(rowsByUser.count) users by '\(try context.requiredString("expression"))', \(fallbackUsers) users by popularity")
+        context.log("rank: top-\(topK) lists for \(rowsByUser.count) users by '\(params.expression)', \(fallbackUsers) users by popularity")
     }
 }
