@@ -12,11 +12,11 @@ public enum BuiltinManifests {
             inputs:
               transform: {type: json, doc: "the features stage's transform (feature vocabularies, labelled tasks)"}
             outputs:
-              model: {type: model, doc: "architecture.json and weights.safetensors"}
+              model: {type: model, doc: "architecture.json and weights.safetensors", tasks: [{from: [params.tasks]}]}
             params:
               architecture: {type: string, default: mmoe, enum: [single_task, shared_bottom, mmoe, ple, esmm], doc: "the network"}
-              tasks: {type: "map<string, string>", enum: [binary, regression], doc: "task -> binary or regression, e.g. {click: binary, rating: regression}"}
-              click_task: {type: string, default: click, doc: "esmm: the click task (the other is the conversion)"}
+              tasks: {type: "map<string, string>", refers: task of transform, enum: [binary, regression], doc: "task -> binary or regression, e.g. {click: binary, rating: regression}"}
+              click_task: {type: string, refers: task of transform, default: click, doc: "esmm: the click task (the other is the conversion)"}
               embedding_dim: {type: int, default: 8, min: 1, max: 512, doc: "size of each categorical feature's embedding"}
               bottom_units: {type: "list<int>", min: 1, default: [128], doc: "shared_bottom: shared hidden layers; single_task and esmm: each network's hidden layers"}
               tower_units: {type: "list<int>", min: 1, default: [64], doc: "each task tower's hidden layers"}
@@ -38,20 +38,20 @@ public enum BuiltinManifests {
             inputs:
               events: {type: table, doc: "the raw events"}
             outputs:
-              events: {type: table, doc: "the cleaned events"}
+              events: {type: table, doc: "the cleaned events", columns: [{from: [inputs.events, params.derive]}]}
               rejected: {type: csv, doc: "removed rows: row number (1-based, in the input table), reason, row"}
               report: {type: json, doc: "rows in and out, and the count of each rule"}
             params:
-              derive: {type: "map<string, string>", default: {}, doc: "new column -> expression over the input's columns, e.g. {liked: \"rating >= 4\", hour: \"(timestamp % 86400) / 3600\"} (docs/EXPRESSIONS.md); computed before the other rules"}
+              derive: {type: "map<string, string>", values_refer: column_expression of events, default: {}, doc: "new column -> expression over the input's columns, e.g. {liked: \"rating >= 4\", hour: \"(timestamp % 86400) / 3600\"} (docs/EXPRESSIONS.md); computed before the other rules"}
               drop_duplicates: {type: bool, default: true, doc: "remove rows identical to an earlier row"}
-              missing: {type: "map<string, string>", default: {}, doc: "column -> drop, mean, median, most_frequent or constant:VALUE"}
-              user_column: {type: string, default: user_id, doc: "the column naming the user"}
-              item_column: {type: string, default: item_id, doc: "the column naming the item"}
+              missing: {type: "map<string, string>", refers: {kind: column, input: events, also: [params.derive]}, default: {}, doc: "column -> drop, mean, median, most_frequent or constant:VALUE"}
+              user_column: {type: string, refers: {kind: column, input: events, also: [params.derive]}, default: user_id, doc: "the column naming the user"}
+              item_column: {type: string, refers: {kind: column, input: events, also: [params.derive]}, default: item_id, doc: "the column naming the item"}
               min_user_events: {type: int, default: 0, min: 0, doc: "drop users with fewer events (0 keeps all)"}
               min_item_events: {type: int, default: 0, min: 0, doc: "drop items with fewer events (0 keeps all)"}
-              clip: {type: "map<string, list<float>>", default: {}, doc: "column -> [min, max]: numbers outside are clipped"}
-              binary_labels: {type: "list<string>", default: [], doc: "label columns that must be 0 or 1 (missing is allowed)"}
-              label_ranges: {type: "map<string, list<float>>", default: {}, doc: "label column -> [min, max]: rows outside are rejected"}
+              clip: {type: "map<string, list<float>>", refers: {kind: column, input: events, also: [params.derive]}, default: {}, doc: "column -> [min, max]: numbers outside are clipped"}
+              binary_labels: {type: "list<string>", refers: {kind: column, input: events, also: [params.derive]}, default: [], doc: "label columns that must be 0 or 1 (missing is allowed)"}
+              label_ranges: {type: "map<string, list<float>>", refers: {kind: column, input: events, also: [params.derive]}, default: {}, doc: "label column -> [min, max]: rows outside are rejected"}
               pseudonymize_salt: {type: string, default: "", doc: "when set, user ids become salted SHA-256 hashes"}
               max_rejected_share: {type: float, default: 0.05, min: 0, max: 1, doc: "fail when more than this share of rows is rejected"}
             """#),
@@ -63,11 +63,28 @@ public enum BuiltinManifests {
             inputs:
               file: {type: file, optional: true, doc: "source: file reads this CSV, TSV or .gz file"}
             outputs:
-              events: {type: table, doc: "one row per impression (or per file row)"}
+              events:
+                type: table
+                doc: "one row per impression (or per file row)"
+                columns:
+                  - {if: {source: simulate}, names: [user_id, item_id, timestamp, position, age_band, gender, city_tier, device, category, brand, price, click, conversion, rating, true_click_probability, true_conversion_probability]}
+                  - {if: {source: simulate_implicit}, names: [user_id, item_id, timestamp, watched, rating]}
+                  - {if: {source: file}, needs: [select], from: [params.select]}
+                  - {if: {source: file}, needs: [columns], from: [params.columns]}
               rejected: {type: csv, doc: "rows that could not be read: line, reason, raw row"}
               report: {type: json, doc: "rows, rejected counts by reason, column types; label correlation for mmoe_synthetic"}
-              users: {type: table, doc: "simulate: one row per user (user_id, age_band, gender, city_tier, device), for join; empty for other sources"}
-              items: {type: table, doc: "simulate: one row per item (item_id, category, brand, price), for join; empty for other sources"}
+              users:
+                type: table
+                doc: "simulate: one row per user (user_id, age_band, gender, city_tier, device), for join; empty for other sources"
+                columns:
+                  - {if: {source: simulate}, names: [user_id, age_band, gender, city_tier, device]}
+                  - {if: {source: simulate_implicit}, names: [user_id, age_band, gender, city_tier, device]}
+              items:
+                type: table
+                doc: "simulate: one row per item (item_id, category, brand, price), for join; empty for other sources"
+                columns:
+                  - {if: {source: simulate}, names: [item_id, category, brand, price]}
+                  - {if: {source: simulate_implicit}, names: [item_id, category, brand, price]}
               truth: {type: json, doc: "simulate: every user's and item's latent factors behind the clicks, for evaluate's expected click; null for other sources"}
             params:
               source: {type: string, default: simulate, enum: [simulate, simulate_implicit, mmoe_synthetic, file], doc: "where the events come from; simulate_implicit keeps only the clicked impressions (user_id, item_id, timestamp, watched, rating) and leaves the attributes to the users and items outputs"}
@@ -105,7 +122,7 @@ public enum BuiltinManifests {
               metrics: {type: metrics, doc: "per task ({click: {auc, gauc, logloss}, rating: {mse, rmse, mae}}), ranking, gate weights, feature importances; gates name these as evaluate.click.auc"}
             params:
               k: {type: int, default: 10, min: 1, doc: "cut-off of the ranking metrics"}
-              relevance_task: {type: string, default: click, doc: "a test row whose label for this task is 1 is a relevant (held-out) interaction"}
+              relevance_task: {type: string, refers: task of model, default: click, doc: "a test row whose label for this task is 1 is a relevant (held-out) interaction"}
               ease_lambda: {type: float, default: 500, min: 0, doc: "with history: also judge EASE's lists (this L2 penalty) on the same users; 0 leaves them out"}
               importance: {type: bool, default: true, doc: "compute permutation feature importance"}
               importance_top: {type: int, default: 10, min: 1, doc: "features kept per task"}
@@ -119,27 +136,27 @@ public enum BuiltinManifests {
             inputs:
               events: {type: table, doc: "cleaned events"}
             outputs:
-              train: {type: table, doc: "encoded rows: cat.*, num.*, label.*, key.user, key.item, keep.*"}
-              valid: {type: table, doc: "encoded validation rows"}
-              test: {type: table, doc: "encoded test rows"}
-              transform: {type: json, doc: "the fitted transform (vocabularies, statistics, label rules)"}
+              train: {type: table, doc: "encoded rows: cat.*, num.*, label.*, key.user, key.item, keep.*", tasks: [{from: [params.labels]}]}
+              valid: {type: table, doc: "encoded validation rows", tasks: [{from: [params.labels]}]}
+              test: {type: table, doc: "encoded test rows", tasks: [{from: [params.labels]}]}
+              transform: {type: json, doc: "the fitted transform (vocabularies, statistics, label rules)", tasks: [{from: [params.labels]}]}
             params:
-              categorical: {type: "list<string>", default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
-              numeric: {type: "list<string>", default: [], doc: "numeric columns; x* means every column starting with x"}
-              transforms: {type: "map<string, string>", default: {}, doc: "numeric column -> standardize (default), log1p (then standardized), none, or buckets:N (quantile buckets, embedded)"}
-              hash_buckets: {type: "map<string, int>", min: 1, default: {}, doc: "categorical column -> number of hash buckets instead of a vocabulary"}
+              categorical: {type: "list<string>", refers: column of events, default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
+              numeric: {type: "list<string>", refers: column of events, default: [], doc: "numeric columns; x* means every column starting with x"}
+              transforms: {type: "map<string, string>", refers: column of events, default: {}, doc: "numeric column -> standardize (default), log1p (then standardized), none, or buckets:N (quantile buckets, embedded)"}
+              hash_buckets: {type: "map<string, int>", refers: column of events, min: 1, default: {}, doc: "categorical column -> number of hash buckets instead of a vocabulary"}
               min_count: {type: int, default: 1, min: 1, doc: "values seen fewer times in train share the out-of-vocabulary code"}
-              labels: {type: "map<string, string>", doc: "task -> label column, e.g. {click: click, rating: rating}"}
+              labels: {type: "map<string, string>", values_refer: column of events, doc: "task -> label column, e.g. {click: click, rating: rating}"}
               positive_labels: {type: "map<string, string>", default: {}, doc: "task -> the text that means 1, or a condition on the label's value starting with a comparison: {liked: \">= 4\"}, {bought: \"== 'yes'\"}"}
               negatives: {type: map, default: {}, doc: "implicit feedback: {task: T, per_positive: N, seed: S} adds N training rows per positive of T, each with an item the user has no training row with (label 0; other tasks masked)"}
               fill_missing_labels: {type: "map<string, float>", default: {}, doc: "task -> value for rows without a label (otherwise they are masked out)"}
-              user_column: {type: string, default: user_id, doc: "the user id column (kept as key.user)"}
-              item_column: {type: string, default: item_id, doc: "the item id column (kept as key.item)"}
-              user_features: {type: "list<string>", default: [], doc: "feature columns that describe the user (for scoring candidates)"}
-              item_features: {type: "list<string>", default: [], doc: "feature columns that describe the item (for scoring candidates)"}
-              keep: {type: "list<string>", default: [], doc: "columns passed through untouched as keep.NAME"}
+              user_column: {type: string, refers: column of events, default: user_id, doc: "the user id column (kept as key.user)"}
+              item_column: {type: string, refers: column of events, default: item_id, doc: "the item id column (kept as key.item)"}
+              user_features: {type: "list<string>", refers: column of events, default: [], doc: "feature columns that describe the user (for scoring candidates)"}
+              item_features: {type: "list<string>", refers: column of events, default: [], doc: "feature columns that describe the item (for scoring candidates)"}
+              keep: {type: "list<string>", refers: column of events, default: [], doc: "columns passed through untouched as keep.NAME"}
               split: {type: string, default: random, enum: [random, time, user], doc: "how rows are split"}
-              time_column: {type: string, default: timestamp, doc: "split: time orders rows by this column"}
+              time_column: {type: string, refers: column of events, default: timestamp, doc: "split: time orders rows by this column"}
               valid_fraction: {type: float, default: 0.1, min: 0, max: 0.9, doc: "share of rows for validation"}
               test_fraction: {type: float, default: 0.1, min: 0, max: 0.9, doc: "share of rows for test"}
               seed: {type: int, default: 7, doc: "seed of the random and user splits"}
@@ -155,11 +172,11 @@ public enum BuiltinManifests {
               users: {type: table, optional: true, doc: "one row per user: the key column and the user's attributes"}
               items: {type: table, optional: true, doc: "one row per item: the key column and the item's attributes"}
             outputs:
-              events: {type: table, doc: "the events with the side tables' columns added"}
+              events: {type: table, doc: "the events with the side tables' columns added", columns: [{from: [inputs.events, inputs.users, inputs.items]}]}
               report: {type: json, doc: "events matched and unmatched per side table"}
             params:
-              user_column: {type: string, default: user_id, doc: "the user key, in the events and in the users table"}
-              item_column: {type: string, default: item_id, doc: "the item key, in the events and in the items table"}
+              user_column: {type: string, refers: column of events, default: user_id, doc: "the user key, in the events and in the users table"}
+              item_column: {type: string, refers: column of events, default: item_id, doc: "the item key, in the events and in the items table"}
             """#),
         EmbeddedManifest(fileName: "joint_loss.yaml", text: #"""
             name: joint_loss
@@ -171,8 +188,8 @@ public enum BuiltinManifests {
             outputs:
               loss: {type: json, doc: "the loss specification"}
             params:
-              losses: {type: "map<string, string>", enum: [bce, mse, huber], default: {}, doc: "task -> bce, mse or huber (default: bce for binary, mse for regression)"}
-              weights: {type: "map<string, float>", min: 0, default: {}, doc: "task -> w_i (default 1)"}
+              losses: {type: "map<string, string>", refers: task of model, enum: [bce, mse, huber], default: {}, doc: "task -> bce, mse or huber (default: bce for binary, mse for regression)"}
+              weights: {type: "map<string, float>", refers: task of model, min: 0, default: {}, doc: "task -> w_i (default 1)"}
               huber_delta: {type: float, default: 1.0, min: 0, doc: "where huber turns from squared to linear"}
               weighting: {type: string, default: fixed, enum: [fixed, uncertainty], doc: "fixed weights, or learned exp(-s_i) * L_i + s_i (Kendall et al. 2018)"}
               lambda: {type: float, default: 0.0, min: 0, doc: "L2 coefficient on shared parameters (bottom, experts, embeddings)"}
@@ -189,7 +206,7 @@ public enum BuiltinManifests {
               history: {type: table, optional: true, doc: "candidates mode: the training rows (seen items, popularity, user and item features)"}
               candidates: {type: table, optional: true, doc: "candidates mode: retrieve's candidates, scored instead of the popular or unseen items (their retrieval.* columns are kept)"}
             outputs:
-              scores: {type: table, doc: "key.user, key.item, score.TASK per task, label.TASK and keep.* when present"}
+              scores: {type: table, tasks: [{from: [inputs.model]}], doc: "key.user, key.item, score.TASK per task, label.TASK and keep.* when present"}
             params:
               mode: {type: string, default: table, enum: [table, candidates], doc: "score the table's rows, or candidate items for its users"}
               candidates: {type: string, default: popular, enum: [popular, all_unseen], doc: "candidates mode: the most popular unseen items, or every unseen item"}
@@ -208,7 +225,7 @@ public enum BuiltinManifests {
             outputs:
               recommendations: {type: csv, doc: "user, rank, item, score, one column per task, source (model or popularity)"}
             params:
-              expression: {type: string, default: click, doc: "fusion of task scores, popularity (an item's training rows over the most any item has) and retrieval (retrieve's score scaled to 0-1 over the user's candidates), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
+              expression: {type: string, refers: {kind: task_expression, input: scores, also: [popularity, retrieval]}, default: click, doc: "fusion of task scores, popularity (an item's training rows over the most any item has) and retrieval (retrieve's score scaled to 0-1 over the user's candidates), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
               top_k: {type: int, default: 10, min: 1, max: 1000, doc: "items per user"}
               exclude_seen: {type: bool, default: true, doc: "leave out items the user interacted with in history"}
               max_per_category: {type: int, default: 0, min: 0, doc: "at most this many items of one category per list (0 = no cap)"}
@@ -230,7 +247,7 @@ public enum BuiltinManifests {
               method: {type: string, default: ease, enum: [popularity, ease, item_knn, two_tower], doc: "popularity: items by interactions; ease: item-to-item closed form over the user x item matrix (up to ~20k items); item_knn: cosine similarity, the best neighbours per item (large catalogs); two_tower: user and item towers over their features, trained with an in-batch softmax corrected by log popularity"}
               candidates_per_user: {type: int, default: 200, min: 1, max: 100000, doc: "items per user"}
               lambda: {type: float, default: 500, min: 0.000001, doc: "ease: the L2 penalty on the item-to-item weights"}
-              weight_label: {type: string, default: "", doc: "a task whose label weights the interactions (click: only clicked rows count); empty: every row is an interaction"}
+              weight_label: {type: string, refers: task of history, default: "", doc: "a task whose label weights the interactions (click: only clicked rows count); empty: every row is an interaction"}
               neighbours: {type: int, default: 100, min: 1, doc: "item_knn: similar items kept per item"}
               segment_column: {type: string, default: "", doc: "popularity (and the fallback of users without interactions): rank items within the user's segment, e.g. age_band; empty: over everyone"}
               tower_units: {type: "list<int>", min: 1, default: [64], doc: "two_tower: hidden layers of each tower"}
@@ -253,7 +270,7 @@ public enum BuiltinManifests {
               loss: {type: json, doc: "the loss specification (joint_loss.loss)"}
               transform: {type: json, doc: "the feature transform (features.transform)"}
             outputs:
-              model: {type: model, doc: "the trained model"}
+              model: {type: model, doc: "the trained model", tasks: [{from: [inputs.model]}]}
               history: {type: json, doc: "per epoch, loss per task, samples/s and validation metrics"}
             params:
               optimizer: {type: string, default: adam, enum: [sgd, adam, adamw, adagrad], doc: "the optimizer"}
@@ -263,7 +280,7 @@ public enum BuiltinManifests {
               batch_size: {type: int, default: 256, min: 1, doc: "rows per step"}
               epochs: {type: int, default: 5, min: 1, doc: "passes over the training rows"}
               clip_norm: {type: float, default: 0, min: 0, doc: "clip the global gradient norm to this (0 = no clipping)"}
-              early_stopping: {type: string, default: "", doc: "validation metric to watch, e.g. click.auc or rating.rmse or loss ('' = off)"}
+              early_stopping: {type: string, refers: metric of model, default: "", doc: "validation metric to watch, e.g. click.auc or rating.rmse or loss ('' = off)"}
               patience: {type: int, default: 2, min: 1, doc: "epochs without improvement before stopping"}
               seed: {type: int, default: 7, doc: "seed of the minibatch shuffling"}
               threads: {type: int, default: 2, min: 1, max: 64, doc: "OpenBLAS threads"}

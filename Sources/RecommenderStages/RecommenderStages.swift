@@ -8,4 +8,14 @@ public enum RecommenderStages {
     ]
 
     public static let registry = BuiltinRegistry(all)
+
+    /// Lets `validate` check rank and derive expressions (docs/EXPRESSIONS.md).
+    public static let expressions = ExpressionChecker { text, names in
+        do {
+            _ = try Formula.parse(text, names: names)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
 }

@@ -18,7 +18,7 @@ struct PipelineFuzzTests {
             .filter { $0.hasSuffix(".yaml") }.sorted()
             .map { [UInt8](try Data(contentsOf: Self.repository.appendingPathComponent("pipelines/\($0)"))) }
         #expect(corpus.count >= 5)
-        let loader = PipelineLoader(embeddedManifests: BuiltinManifests.all)
+        let loader = PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions)
         var mutator = PipelineMutator(seed: 20261203, corpus: corpus)
         var accepted = 0, rejected = 0, slowest = 0.0
         for index in 0..<300 {

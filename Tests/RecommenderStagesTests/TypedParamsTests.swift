@@ -49,7 +49,7 @@ struct TypedParamsTests {
                 + (inputs.isEmpty ? "" : "    inputs:\n\(inputs)\n") + (with.isEmpty ? "" : "    with:\n\(with)\n")
             let file = folder.appendingPathComponent("\(manifest.name).yaml")
             try yaml.write(to: file, atomically: true, encoding: .utf8)
-            let (pipeline, diagnostics) = PipelineLoader(embeddedManifests: BuiltinManifests.all).load(file.path)
+            let (pipeline, diagnostics) = PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions).load(file.path)
             let resolved = try #require(pipeline?.stage("s"), "\(manifest.name): \(diagnostics.map(\.description))")
 
             // The job file a stage process reads: encoded, written, decoded.
@@ -86,7 +86,7 @@ struct TypedParamsTests {
                   tasks: {click: binary, rating: regresion}
                   tower_units: [32, eight]
             """.write(to: file, atomically: true, encoding: .utf8)
-        let (pipeline, diagnostics) = PipelineLoader(embeddedManifests: BuiltinManifests.all).load(file.path)
+        let (pipeline, diagnostics) = PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions).load(file.path)
         #expect(pipeline == nil)
         let messages = diagnostics.map(\.description)
         #expect(messages.count == 2, "\(messages)")

@@ -5,8 +5,9 @@ import Yams
 /// its place in the manifest file.
 public struct ManifestParser {
     static let manifestKeys = ["name", "version", "description", "builtin", "command", "inputs", "outputs", "params"]
-    static let paramKeys = ["type", "default", "min", "max", "enum", "doc"]
-    static let portKeys = ["type", "doc", "optional"]
+    static let paramKeys = ["type", "default", "min", "max", "enum", "doc", "refers", "values_refer"]
+    static let portKeys = ["type", "doc", "optional", "tasks", "columns"]
+    static let alternativeKeys = ["if", "needs", "names", "from"]
 
     public init() {}
 
@@ -43,6 +44,7 @@ public struct ManifestParser {
             }
         }
         if manifest.name.isEmpty { diagnostics.error("a manifest needs a 'name'", at: start) }
+        checkReferencedInputs(manifest, at: start, diagnostics: &diagnostics)
         if implementations.count != 1 {
             diagnostics.error("a manifest needs exactly one of 'builtin' (a Swift implementation) or 'command' (a command template)", at: start)
         } else {
@@ -61,6 +63,8 @@ public struct ManifestParser {
                     case "type": port.type = fieldValue.scalar?.string ?? port.type
                     case "doc": port.doc = fieldValue.scalar?.string ?? ""
                     case "optional": port.optional = fieldValue.bool ?? false
+                    case "tasks", "columns":
+                        port.facts.alternatives[OutputFacts.Fact(rawValue: field)!] = alternatives(fieldValue, reader: reader, diagnostics: &diagnostics)
                     default:
                         diagnostics.error("unknown key '\(field)' in '\(what).\(name)'\(Suggestion.hint(for: field, in: Self.portKeys))", at: reader.location(fieldNode))
                     }
@@ -88,6 +92,8 @@ public struct ManifestParser {
                 case "max": declaration.maximum = fieldValue.float
                 case "enum": declaration.allowed = fieldValue.array().map { reader.value($0, diagnostics: &diagnostics) }
                 case "doc": declaration.doc = fieldValue.scalar?.string ?? ""
+                case "refers": declaration.refers = reference(fieldValue, reader: reader, diagnostics: &diagnostics)
+                case "values_refer": declaration.valuesRefer = reference(fieldValue, reader: reader, diagnostics: &diagnostics)
                 default:
                     diagnostics.error("unknown key '\(field)' in 'params.\(name)'\(Suggestion.hint(for: field, in: Self.paramKeys))", at: reader.location(fieldNode))
                 }
@@ -97,6 +103,79 @@ public struct ManifestParser {
                 declaration.defaultValue = declaration.type.normalize(value)
             }
             return declaration
+        }
+    }
+
+    private func reference(_ node: Node, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> NameReference? {
+        if let text = node.scalar?.string {
+            if let reference = NameReference(text: text) { return reference }
+        } else if let fields = reader.pairs(node, what: "a reference", diagnostics: &diagnostics) {
+            var kind: NameReference.Kind?, input: String?, also: [String] = []
+            for (field, _, value) in fields {
+                switch field {
+                case "kind": kind = value.scalar.flatMap { NameReference.Kind(rawValue: $0.string) }
+                case "input": input = value.scalar?.string
+                case "also": also = reader.strings(value, what: "'also'", diagnostics: &diagnostics).map(\.value)
+                default: kind = nil
+                }
+            }
+            if let kind, let input { return NameReference(kind: kind, input: input, also: also) }
+        }
+        diagnostics.error("a reference is written \(NameReference.grammar)", at: reader.location(node))
+        return nil
+    }
+
+    private func alternatives(_ node: Node, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> [OutputFacts.Alternative] {
+        guard case .sequence(let sequence) = node else {
+            diagnostics.error("tasks and columns are a list of alternatives, each {if: {PARAM: VALUE}, needs: [PARAM], names: [...], from: [params.P, inputs.I]}",
+                              at: reader.location(node))
+            return []
+        }
+        return sequence.compactMap { item in
+            guard let fields = reader.pairs(item, what: "an alternative", diagnostics: &diagnostics) else { return nil }
+            var alternative = OutputFacts.Alternative()
+            for (field, fieldNode, value) in fields {
+                switch field {
+                case "if":
+                    for (param, _, expected) in reader.pairs(value, what: "'if'", diagnostics: &diagnostics) ?? [] {
+                        alternative.conditions.append((param, reader.value(expected, diagnostics: &diagnostics)))
+                    }
+                case "needs": alternative.needs = reader.strings(value, what: "'needs'", diagnostics: &diagnostics).map(\.value)
+                case "names": alternative.names = reader.strings(value, what: "'names'", diagnostics: &diagnostics).map(\.value)
+                case "from":
+                    for source in reader.strings(value, what: "'from'", diagnostics: &diagnostics) {
+                        if let parsed = OutputFacts.Source(text: source.value) { alternative.from.append(parsed) } else {
+                            diagnostics.error("'\(source.value)' is not params.NAME or inputs.NAME", at: source.location)
+                        }
+                    }
+                default:
+                    diagnostics.error("unknown key '\(field)' in an alternative\(Suggestion.hint(for: field, in: Self.alternativeKeys))", at: reader.location(fieldNode))
+                }
+            }
+            return alternative
+        }
+    }
+
+    /// Each reference names an input of this manifest, and each param source a param.
+    private func checkReferencedInputs(_ manifest: StageManifest, at location: SourceLocation, diagnostics: inout DiagnosticBag) {
+        let inputs = manifest.inputs.map(\.name), params = manifest.params.map(\.name)
+        for param in manifest.params {
+            for reference in [param.refers, param.valuesRefer].compactMap({ $0 }) where !inputs.contains(reference.input) {
+                diagnostics.error("param '\(param.name)' refers to input '\(reference.input)', which the manifest does not declare", at: location)
+            }
+        }
+        for port in manifest.outputs {
+            for alternative in port.facts.alternatives.values.flatMap({ $0 }) {
+                for source in alternative.from {
+                    switch source {
+                    case .input(let name) where !inputs.contains(name):
+                        diagnostics.error("output '\(port.name)' takes names from undeclared input '\(name)'", at: location)
+                    case .param(let name) where !params.contains(name):
+                        diagnostics.error("output '\(port.name)' takes names from undeclared param '\(name)'", at: location)
+                    default: break
+                    }
+                }
+            }
         }
     }
 }

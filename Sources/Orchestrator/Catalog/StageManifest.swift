@@ -10,6 +10,10 @@ public struct ParamDeclaration: Sendable {
     public var maximum: Double?
     public var allowed: [ParamValue]?
     public var doc: String
+    /// What the value (a list's elements, a map's keys) names upstream.
+    public var refers: NameReference?
+    /// What a map's values name upstream.
+    public var valuesRefer: NameReference?
 
     public var isRequired: Bool { defaultValue == nil }
 }
@@ -21,6 +25,8 @@ public struct PortDeclaration: Sendable {
     public var type: String
     public var doc: String
     public var optional: Bool
+    /// What is known of an output before running (its tasks, its columns).
+    public var facts = OutputFacts()
 }
 
 /// How a catalog stage does its work.

@@ -3,10 +3,12 @@ import Foundation
 /// Reads a pipeline file, finds its stage catalog and validates it.
 public struct PipelineLoader: Sendable {
     private let builtins: ParsedBuiltins
+    private let expressions: ExpressionChecker?
 
     /// Starts parsing `embeddedManifests` in the background at once.
-    public init(embeddedManifests: [EmbeddedManifest]) {
+    public init(embeddedManifests: [EmbeddedManifest], expressions: ExpressionChecker? = nil) {
         builtins = ParsedBuiltins(embeddedManifests)
+        self.expressions = expressions
     }
 
     /// The catalog for a pipeline file: built-ins plus the project's stages/.
@@ -35,7 +37,7 @@ public struct PipelineLoader: Sendable {
                                                 diagnostics: &diagnostics) else {
             return (nil, diagnostics.sorted)
         }
-        let pipeline = PipelineValidator(catalog: catalog, allowsPublishOutside: allowsPublishOutside).resolve(spec, overrides: overrides, diagnostics: &diagnostics)
+        let pipeline = PipelineValidator(catalog: catalog, allowsPublishOutside: allowsPublishOutside, expressions: expressions).resolve(spec, overrides: overrides, diagnostics: &diagnostics)
         return (diagnostics.hasErrors ? nil : pipeline, diagnostics.sorted)
     }
 }

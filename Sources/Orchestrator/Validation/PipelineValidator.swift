@@ -7,10 +7,13 @@ public struct PipelineValidator {
     /// The user's explicit opt-in (`--publish-outside`) to publish destinations
     /// outside the working folder.
     public let allowsPublishOutside: Bool
+    /// Checks expressions (rank, derive) against the names they may use; nil skips them.
+    public let expressions: ExpressionChecker?
 
-    public init(catalog: StageCatalog, allowsPublishOutside: Bool = false) {
+    public init(catalog: StageCatalog, allowsPublishOutside: Bool = false, expressions: ExpressionChecker? = nil) {
         self.catalog = catalog
         self.allowsPublishOutside = allowsPublishOutside
+        self.expressions = expressions
     }
 
     public func resolve(_ spec: PipelineSpec, overrides: [Override] = [], diagnostics: inout DiagnosticBag) -> ResolvedPipeline? {
@@ -32,6 +35,10 @@ public struct PipelineValidator {
         for stageSpec in spec.stages {
             stages.append(resolve(stageSpec, in: spec, stagesByName: specsByName, interpolation: interpolation, diagnostics: &diagnostics))
         }
+
+        let references = ReferenceChecker(catalog: catalog, stages: Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+                                          specs: specsByName, expressions: expressions)
+        for stage in stages { references.check(stage, diagnostics: &diagnostics) }
 
         let graph = StageGraph(names: stages.map(\.name),
                                dependencies: Dictionary(stages.map { ($0.name, $0.dependencies) }, uniquingKeysWith: { first, _ in first }))

@@ -183,7 +183,15 @@ struct DelimitedFile {
     }
 
     /// The file's bytes; a .gz file is decompressed with gzip.
+    /// The file's bytes (decompressed when .gz), without a UTF-8 byte-order
+    /// mark, which would otherwise become part of the first column's name.
     static func contents(of url: URL) throws -> [UInt8] {
+        var bytes = try rawContents(of: url)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        return bytes
+    }
+
+    private static func rawContents(of url: URL) throws -> [UInt8] {
         guard url.pathExtension == "gz" else { return try readWhole(url) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")

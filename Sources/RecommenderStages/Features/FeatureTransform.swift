@@ -69,7 +69,8 @@ public struct FeatureTransform: Codable, Sendable {
         for feature in numeric {
             guard let column = table[feature.name] else { throw StageFailure("no column '\(feature.name)' to encode") }
             encoded["num.\(feature.name)"] = .float((0..<table.rowCount).map { row in
-                guard var value = column.number(row) else { return 0 }  // missing: the mean after standardizing
+                // Missing (NaN) and infinite values: the train mean, 0 after standardizing.
+                guard var value = column.number(row), value.isFinite else { return feature.method == "none" ? feature.mean : 0 }
                 if feature.method == "log1p" { value = log1p(max(value, 0)) }
                 return feature.method == "none" ? Float(value) : (Float(value) - feature.mean) / feature.deviation
             })

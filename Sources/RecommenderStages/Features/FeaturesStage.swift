@@ -69,7 +69,7 @@ struct FeaturesStage: BuiltinStage {
         // Fitted on the logged rows: sampled negatives would count toward vocabularies and statistics.
         let logged = train.rows(train.loggedRows)
         var transform = try fit(logged, params)
-        transform.warnings = LeakageCheck.warnings(logged, transform: transform, threshold: params.leakageThreshold)
+        transform.warnings += LeakageCheck.warnings(logged, transform: transform, threshold: params.leakageThreshold)
         for warning in transform.warnings { context.log("warning: \(warning)") }
 
         var encodedTrain = try transform.encode(train)
@@ -138,6 +138,7 @@ struct FeaturesStage: BuiltinStage {
         let labels = params.labels
         var categoricalFeatures: [FeatureTransform.Categorical] = []
         var numericFeatures: [FeatureTransform.Numeric] = []
+        var nonFinite: [String] = []
 
         for name in params.categorical {
             let column = train[name]!
@@ -152,7 +153,13 @@ struct FeaturesStage: BuiltinStage {
         }
         for name in params.numeric {
             let method = methods[name] ?? "standardize"
-            let values = (0..<train.rowCount).compactMap { train[name]!.number($0) }
+            let all = (0..<train.rowCount).map { train[name]!.number($0) }
+            let values = all.compactMap { $0 }.filter(\.isFinite)
+            let missing = all.count { $0 == nil }, infinite = all.count - missing - values.count
+            if missing + infinite > 0 {
+                // Stated once, where it is decided: such values are encoded as the train mean.
+                nonFinite.append("numeric '\(name)': \(missing) missing and \(infinite) infinite values in \(train.rowCount) train rows, encoded as the train mean")
+            }
             if method.hasPrefix("buckets:") {
                 guard let count = Int(method.dropFirst(8)), count >= 2 else { throw StageFailure("transforms: '\(name)': write buckets:N with N >= 2") }
                 let sorted = values.sorted()
@@ -176,7 +183,7 @@ struct FeaturesStage: BuiltinStage {
                                 userColumn: train[params.userColumn] != nil ? params.userColumn : nil,
                                 itemColumn: train[params.itemColumn] != nil ? params.itemColumn : nil,
                                 userFeatures: params.userFeatures, itemFeatures: params.itemFeatures,
-                                keep: params.keep, warnings: [])
+                                keep: params.keep, warnings: nonFinite)
     }
 }
 

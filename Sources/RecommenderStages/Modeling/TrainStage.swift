@@ -38,9 +38,13 @@ struct TrainStage: BuiltinStage {
             throw StageFailure("the loss covers \(specification.tasks.map(\.task)), the model predicts \(tasks)")
         }
         let schema = model.architecture.features
-        let train = try EncodedData.dataset(try context.table("dataset"), transform: transform, schema: schema, tasks: tasks)
+        let trainTable = try context.table("dataset")
+        try LabelCheck.check(trainTable, tasks: model.architecture.tasks, split: "training")
+        let train = try EncodedData.dataset(trainTable, transform: transform, schema: schema, tasks: tasks)
         let validation = try context.input("validation").map { _ in
-            try EncodedData.dataset(try context.table("validation"), transform: transform, schema: schema, tasks: tasks)
+            let table = try context.table("validation")
+            try LabelCheck.check(table, tasks: model.architecture.tasks, split: "validation")
+            return try EncodedData.dataset(table, transform: transform, schema: schema, tasks: tasks)
         }
 
         BLAS.setThreads(params.threads)
