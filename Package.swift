@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "mtrec",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mtrec", targets: ["mtrec"]),
         .executable(name: "mtrec-bench", targets: ["mtrec-bench"]),

@@ -12,7 +12,8 @@ enum PlanPrinter {
             }
             rows.append([stage.name, state, stage.key.short, stage.reason.description])
         }
-        let toRun = plan.toRun.count
-        return Console.table(rows) + "\n\n\(pipeline.name): \(toRun) to run, \(plan.stages.count - toRun) not running"
+        let cached = plan.stages.count { if case .useCache = $0.action { true } else { false } }
+        let skipped = plan.stages.count { if case .skip = $0.action { true } else { false } }
+        return Console.table(rows) + "\n\n\(pipeline.name): \(plan.toRun.count) to run, \(cached) cached, \(skipped) skipped"
     }
 }

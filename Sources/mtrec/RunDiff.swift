@@ -28,7 +28,7 @@ enum RunDiff {
             var change = "-", better = ""
             if let x, let y {
                 change = String(format: "%+.6g", y - x)
-                if let higher = MetricDirection.higherIsBetter(name), x != y { better = (y > x) == higher ? "b" : "a" }
+                if let higher = MetricDirection.higherIsBetter(name), !MetricDirection.same(x, y) { better = (y > x) == higher ? "b" : "a" }
             }
             rows.append([name, x.map(HistoryFormat.number) ?? "-", y.map(HistoryFormat.number) ?? "-", change, better])
         }

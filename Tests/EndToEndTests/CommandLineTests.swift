@@ -64,7 +64,17 @@ struct CommandLineTests {
         let dry = try mtrec.run("run", "p.yaml", "--set", "params.n=3", "--dry-run")
         #expect(dry.exitCode == 0)
         #expect(dry.stdout.contains("will run") && dry.stdout.contains("params changed (n)"))
-        #expect(try mtrec.run("status", "p.yaml").stdout.contains("a      cached"))
+        let status = try mtrec.run("status", "p.yaml").stdout
+        #expect(status.contains("a      cached"))
+        #expect(status.contains("p: 0 to run, 1 cached, 0 skipped"), "\(status)")
+    }
+
+    @Test func versionIsPrinted() throws {
+        let mtrec = try MtrecProcess()
+        defer { mtrec.remove() }
+        let result = try mtrec.run("--version")
+        #expect(result.exitCode == 0)
+        #expect(result.stdout.hasPrefix("mtrec ") && result.stdout.contains("."), "\(result.stdout)")
     }
 
     @Test func interruptStopsStagesAndExits130() throws {

@@ -84,9 +84,11 @@ struct PipelineStagesTests {
         let click = try #require(metrics["click"] as? [String: Any]), conversion = try #require(metrics["conversion"] as? [String: Any])
         let rating = try #require(metrics["rating"] as? [String: Any])
         #expect(click["auc"] is Double && rating["rmse"] is Double && rating["auc"] == nil)
-        #expect((conversion["rows"] as! Int) < (click["rows"] as! Int), "conversion counts clicked rows only")
+        let counts = try #require(metrics["counts"] as? [String: Any])
+        #expect(click["rows"] == nil && conversion["rows"] == nil, "counts stand apart from metrics")
+        #expect((counts["conversion.rows"] as! Int) < (counts["click.rows"] as! Int), "conversion counts clicked rows only")
         #expect(((metrics["gate_weights"] as? [String: Any])?["click"] as? [Double])?.count == 3)
-        #expect(((metrics["ranking"] as? [String: Any])?["users"] as? Int ?? 0) > 0)
+        #expect((counts["ranking.users"] as? Int ?? 0) > 0)
         #expect(((metrics["importance"] as? [String: Any])?["click"] as? [Any])?.isEmpty == false)
         // The evaluation agrees with the learning core's metrics computed here.
         let model = try ModelStore.load(from: chain.trained["model"]!)

@@ -16,7 +16,8 @@ enum RunFacts {
                 found.append((path, number.doubleValue))
             }
         }
-        walk(object, "")
+        guard let sections = object as? [String: Any] else { return [] }
+        for key in sections.keys.sorted() where !MetricDirection.nonMetricSections.contains(key) { walk(sections[key]!, key) }
         return found
     }
 

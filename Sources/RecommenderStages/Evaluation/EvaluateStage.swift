@@ -144,9 +144,14 @@ struct EvaluateStage: BuiltinStage {
 enum MetricsFile {
     static func write(_ report: EvaluateStage.Report, to url: URL) throws {
         func value(_ number: Double?) -> Any { number.map { $0 as Any } ?? NSNull() }
-        var object: [String: Any] = ["model": report.model, "rows": report.rows]
+        // Metrics by task and "ranking"; counts and run facts apart, so that
+        // history, diff and gates never take a row count for a metric.
+        var object: [String: Any] = [:]
+        var counts: [String: Any] = ["rows": report.rows]
+        var info: [String: Any] = ["model": report.model]
         for task in report.tasks {
-            var entry: [String: Any] = ["rows": task.rows]
+            counts["\(task.task).rows"] = task.rows
+            var entry: [String: Any] = [:]
             if task.auc != nil || task.logLoss != nil {
                 entry["auc"] = value(task.auc)
                 entry["gauc"] = value(task.gauc)
@@ -165,9 +170,11 @@ enum MetricsFile {
         }
         func ratio(_ a: Double?, _ b: Double?) -> Any { value(a.flatMap { a in b.flatMap { $0 > 0 ? a / $0 : nil } }) }
         if let ranking = report.ranking {
-            var entry = metrics(ranking).merging(["k": ranking.k, "users": ranking.users]) { $1 }
-            if let relevance = report.relevanceTask { entry["relevance_task"] = relevance }
-            if let ease = report.easeLambda { entry["ease_lambda"] = ease }
+            var entry = metrics(ranking)
+            counts["ranking.k"] = ranking.k
+            counts["ranking.users"] = ranking.users
+            if let relevance = report.relevanceTask { info["relevance_task"] = relevance }
+            if let ease = report.easeLambda { info["ease_lambda"] = ease }
             if !report.baselines.isEmpty { entry["baseline"] = report.baselines.mapValues(metrics) }
             if let popular = report.baselines["popularity"] {
                 entry["hit_rate_vs_popularity"] = ratio(ranking.hitRate, popular.hitRate)
@@ -181,6 +188,8 @@ enum MetricsFile {
             object["ranking"] = entry
         }
         if let gates = report.gateWeights { object["gate_weights"] = gates.mapValues { $0.map(Double.init) } }
+        object["counts"] = counts
+        object["info"] = info
         object["importance"] = report.importance.mapValues { $0.map { ["feature": $0.feature, "drop": $0.drop] } }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: url)

@@ -142,7 +142,7 @@ public enum HTMLReport {
             var change = "", style = ""
             if let old = before[name] {
                 change = String(format: "%+.4g", metric.value - old)
-                if let higher = MetricDirection.higherIsBetter(name), metric.value != old {
+                if let higher = MetricDirection.higherIsBetter(name), !MetricDirection.same(metric.value, old) {
                     style = (metric.value > old) == higher ? "better" : "worse"
                 }
             }
@@ -179,16 +179,5 @@ public enum HTMLReport {
             }
         }
         return (heatmap, importance)
-    }
-}
-
-/// Which way a metric is better, from its name.
-public enum MetricDirection {
-    /// true: higher is better (AUC, NDCG...); false: lower is better (losses, errors); nil: unknown.
-    public static func higherIsBetter(_ metric: String) -> Bool? {
-        let last = metric.split(separator: ".").last.map { $0.lowercased() } ?? ""
-        if ["auc", "gauc", "ndcg", "recall", "hitrate", "hit_rate", "mrr", "accuracy", "precision"].contains(last) { return true }
-        if ["loss", "logloss", "mse", "rmse", "mae", "error"].contains(last) || last.hasSuffix("loss") { return false }
-        return nil
     }
 }
