@@ -10,7 +10,7 @@ public enum BuiltinManifests {
             description: The multi-task network (architecture and initial weights) over the encoded features, one output per task.
             builtin: build_model
             inputs:
-              transform: {type: json, doc: "the features stage's transform (feature vocabularies, labelled tasks)"}
+              transform: {type: transform, doc: "the features stage's transform (feature vocabularies, labelled tasks)"}
             outputs:
               model: {type: model, doc: "architecture.json and weights.safetensors", tasks: [{from: [params.tasks]}]}
             params:
@@ -85,7 +85,7 @@ public enum BuiltinManifests {
                 columns:
                   - {if: {source: simulate}, names: [item_id, category, brand, price]}
                   - {if: {source: simulate_implicit}, names: [item_id, category, brand, price]}
-              truth: {type: json, doc: "simulate: every user's and item's latent factors behind the clicks, for evaluate's expected click; null for other sources"}
+              truth: {type: truth, doc: "simulate: every user's and item's latent factors behind the clicks, for evaluate's expected click; null for other sources"}
             params:
               source: {type: string, default: simulate, enum: [simulate, simulate_implicit, mmoe_synthetic, file], doc: "where the events come from; simulate_implicit keeps only the clicked impressions (user_id, item_id, timestamp, watched, rating) and leaves the attributes to the users and items outputs"}
               seed: {type: int, default: 7, doc: "seed of the generators"}
@@ -112,12 +112,12 @@ public enum BuiltinManifests {
             builtin: evaluate
             inputs:
               model: {type: model, doc: "the trained model"}
-              transform: {type: json, doc: "the features stage's transform"}
-              test: {type: table, doc: "encoded test rows (features.test)"}
-              recommendations: {type: csv, optional: true, doc: "rank's recommendations, for ranking metrics"}
-              history: {type: table, optional: true, doc: "training rows: their items are never relevant, and the popularity baseline counts their positives"}
-              valid: {type: table, optional: true, doc: "validation rows: their items are never relevant and left out of the baselines' lists too"}
-              truth: {type: json, optional: true, doc: "collect's truth (simulate): the expected click of the model's, popularity's and the oracle's lists"}
+              transform: {type: transform, doc: "the features stage's transform"}
+              test: {type: encoded, doc: "encoded test rows (features.test)"}
+              recommendations: {type: recommendations, optional: true, doc: "rank's recommendations, for ranking metrics"}
+              history: {type: encoded, optional: true, doc: "training rows: their items are never relevant, and the popularity baseline counts their positives"}
+              valid: {type: encoded, optional: true, doc: "validation rows: their items are never relevant and left out of the baselines' lists too"}
+              truth: {type: truth, optional: true, doc: "collect's truth (simulate): the expected click of the model's, popularity's and the oracle's lists"}
             outputs:
               metrics: {type: metrics, doc: "per task ({click: {auc, gauc, logloss}, rating: {mse, rmse, mae}}), ranking, gate weights, feature importances; gates name these as evaluate.click.auc"}
             params:
@@ -136,10 +136,10 @@ public enum BuiltinManifests {
             inputs:
               events: {type: table, doc: "cleaned events"}
             outputs:
-              train: {type: table, doc: "encoded rows: cat.*, num.*, label.*, key.user, key.item, keep.*", tasks: [{from: [params.labels]}]}
-              valid: {type: table, doc: "encoded validation rows", tasks: [{from: [params.labels]}]}
-              test: {type: table, doc: "encoded test rows", tasks: [{from: [params.labels]}]}
-              transform: {type: json, doc: "the fitted transform (vocabularies, statistics, label rules)", tasks: [{from: [params.labels]}]}
+              train: {type: encoded, doc: "encoded rows: cat.*, num.*, label.*, key.user, key.item, keep.*", tasks: [{from: [params.labels]}]}
+              valid: {type: encoded, doc: "encoded validation rows", tasks: [{from: [params.labels]}]}
+              test: {type: encoded, doc: "encoded test rows", tasks: [{from: [params.labels]}]}
+              transform: {type: transform, doc: "the fitted transform (vocabularies, statistics, label rules)", tasks: [{from: [params.labels]}]}
             params:
               categorical: {type: "list<string>", refers: column of events, default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
               numeric: {type: "list<string>", refers: column of events, default: [], doc: "numeric columns; x* means every column starting with x"}
@@ -186,7 +186,7 @@ public enum BuiltinManifests {
             inputs:
               model: {type: model, doc: "the model whose tasks the loss covers"}
             outputs:
-              loss: {type: json, doc: "the loss specification"}
+              loss: {type: loss, doc: "the loss specification"}
             params:
               losses: {type: "map<string, string>", refers: task of model, enum: [bce, mse, huber], default: {}, doc: "task -> bce, mse or huber (default: bce for binary, mse for regression)"}
               weights: {type: "map<string, float>", refers: task of model, min: 0, default: {}, doc: "task -> w_i (default 1)"}
@@ -201,12 +201,12 @@ public enum BuiltinManifests {
             builtin: predict
             inputs:
               model: {type: model, doc: "the trained model"}
-              transform: {type: json, doc: "the features stage's transform"}
-              dataset: {type: table, doc: "encoded rows to score, or whose users get candidates (features.test)"}
-              history: {type: table, optional: true, doc: "candidates mode: the training rows (seen items, popularity, user and item features)"}
-              candidates: {type: table, optional: true, doc: "candidates mode: retrieve's candidates, scored instead of the popular or unseen items (their retrieval.* columns are kept)"}
+              transform: {type: transform, doc: "the features stage's transform"}
+              dataset: {type: encoded, doc: "encoded rows to score, or whose users get candidates (features.test)"}
+              history: {type: encoded, optional: true, doc: "candidates mode: the training rows (seen items, popularity, user and item features)"}
+              candidates: {type: candidates, optional: true, doc: "candidates mode: retrieve's candidates, scored instead of the popular or unseen items (their retrieval.* columns are kept)"}
             outputs:
-              scores: {type: table, tasks: [{from: [inputs.model]}], doc: "key.user, key.item, score.TASK per task, label.TASK and keep.* when present"}
+              scores: {type: scores, tasks: [{from: [inputs.model]}], doc: "key.user, key.item, score.TASK per task, label.TASK and keep.* when present"}
             params:
               mode: {type: string, default: table, enum: [table, candidates], doc: "score the table's rows, or candidate items for its users"}
               candidates: {type: string, default: popular, enum: [popular, all_unseen], doc: "candidates mode: the most popular unseen items, or every unseen item"}
@@ -218,12 +218,12 @@ public enum BuiltinManifests {
             description: Top-K items per user by a fusion of task scores, excluding items already seen, with an optional cap per category; users without history get the most popular items.
             builtin: rank
             inputs:
-              scores: {type: table, doc: "predict's scores"}
-              history: {type: table, optional: true, doc: "training rows (seen items and popularity)"}
-              valid: {type: table, optional: true, doc: "validation rows: their items are left out of the lists too (with exclude_seen)"}
-              users: {type: table, optional: true, doc: "users to serve; those without scores get popular items (cold start)"}
+              scores: {type: scores, doc: "predict's scores"}
+              history: {type: encoded, optional: true, doc: "training rows (seen items and popularity)"}
+              valid: {type: encoded, optional: true, doc: "validation rows: their items are left out of the lists too (with exclude_seen)"}
+              users: {type: encoded, optional: true, doc: "users to serve; those without scores get popular items (cold start)"}
             outputs:
-              recommendations: {type: csv, doc: "user, rank, item, score, one column per task, source (model or popularity)"}
+              recommendations: {type: recommendations, doc: "user, rank, item, score, one column per task, source (model or popularity)"}
             params:
               expression: {type: string, refers: {kind: task_expression, input: scores, also: [popularity, retrieval]}, default: click, doc: "fusion of task scores, popularity (an item's training rows over the most any item has) and retrieval (retrieve's score scaled to 0-1 over the user's candidates), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
               top_k: {type: int, default: 10, min: 1, max: 1000, doc: "items per user"}
@@ -237,12 +237,12 @@ public enum BuiltinManifests {
             description: Candidate items per user from the training interactions, for predict to score and rank to order; the most popular items, EASE's item-to-item scores (Steck 2019), cosine item-kNN, or a two-tower model. Seen items are left out; users without interactions get the most popular ones.
             builtin: retrieve
             inputs:
-              history: {type: table, doc: "training rows (features.train): key.user, key.item and the labels"}
-              users: {type: table, doc: "rows whose users get candidates (features.test)"}
-              valid: {type: table, optional: true, doc: "validation rows: their items are left out of the candidates too"}
-              transform: {type: json, optional: true, doc: "two_tower: the features stage's transform (which features describe users and items)"}
+              history: {type: encoded, doc: "training rows (features.train): key.user, key.item and the labels"}
+              users: {type: encoded, doc: "rows whose users get candidates (features.test)"}
+              valid: {type: encoded, optional: true, doc: "validation rows: their items are left out of the candidates too"}
+              transform: {type: transform, optional: true, doc: "two_tower: the features stage's transform (which features describe users and items)"}
             outputs:
-              candidates: {type: table, doc: "key.user, key.item, retrieval.score, retrieval.rank: candidates_per_user per user, best first"}
+              candidates: {type: candidates, doc: "key.user, key.item, retrieval.score, retrieval.rank: candidates_per_user per user, best first"}
             params:
               method: {type: string, default: ease, enum: [popularity, ease, item_knn, two_tower], doc: "popularity: items by interactions; ease: item-to-item closed form over the user x item matrix (up to ~20k items); item_knn: cosine similarity, the best neighbours per item (large catalogs); two_tower: user and item towers over their features, trained with an in-batch softmax corrected by log popularity"}
               candidates_per_user: {type: int, default: 200, min: 1, max: 100000, doc: "items per user"}
@@ -264,11 +264,11 @@ public enum BuiltinManifests {
             description: Trains the model with the joint loss on the train split, validating after each epoch; checkpoints every epoch so a killed run resumes from its last finished epoch.
             builtin: train
             inputs:
-              dataset: {type: table, doc: "encoded training rows (features.train)"}
-              validation: {type: table, optional: true, doc: "encoded validation rows (features.valid)"}
+              dataset: {type: encoded, doc: "encoded training rows (features.train)"}
+              validation: {type: encoded, optional: true, doc: "encoded validation rows (features.valid)"}
               model: {type: model, doc: "the initial model (build_model.model)"}
-              loss: {type: json, doc: "the loss specification (joint_loss.loss)"}
-              transform: {type: json, doc: "the feature transform (features.transform)"}
+              loss: {type: loss, doc: "the loss specification (joint_loss.loss)"}
+              transform: {type: transform, doc: "the feature transform (features.transform)"}
             outputs:
               model: {type: model, doc: "the trained model", tasks: [{from: [inputs.model]}]}
               history: {type: json, doc: "per epoch, loss per task, samples/s and validation metrics"}

@@ -91,6 +91,15 @@ struct ReferenceCheckTests {
         #expect(messages.first?.contains(words) == true, "\(messages)")
     }
 
+    @Test func anOutputOfTheWrongTypeIsRefusedAtItsBinding() throws {
+        let raw = try Self.validate(Self.pipeline([("inputs: {dataset: features.train,", "inputs: {dataset: clean.events,")]))
+        #expect(raw.count == 1 && raw[0].hasPrefix("p.yaml:27:23: error: input 'dataset' of 'train' needs type encoded, but 'clean.events' has type table"),
+                "\(raw)")
+        let transform = try Self.validate(Self.pipeline([("inputs: {transform: features.transform}", "inputs: {transform: features.test}")]))
+        #expect(transform.count == 1 && transform[0].contains("input 'transform' of 'build_model' needs type transform, but 'features.test' has type encoded (features's transform: features.transform)"),
+                "\(transform)")
+    }
+
     @Test func columnsOfAFileAreCheckedOnlyWhenTheFileDeclaresThem() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("refs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

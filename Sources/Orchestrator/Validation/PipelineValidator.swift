@@ -161,6 +161,7 @@ public struct PipelineValidator {
             if let first = Self.referencedStage(entry.text), stagesByName[first] != nil {
                 if let (stageName, output) = checkReference(entry.text, at: entry.valueLocation, what: what, stagesByName: stagesByName, diagnostics: &diagnostics) {
                     inputs.append(ResolvedInput(name: entry.name, source: .upstream(stage: stageName, output: output)))
+                    checkPortType(entry, of: manifest, stage: stageName, output: output, stagesByName: stagesByName, diagnostics: &diagnostics)
                 }
                 continue
             }
@@ -181,6 +182,20 @@ public struct PipelineValidator {
             }
         }
         return inputs.sorted { $0.name < $1.name }
+    }
+
+    /// An upstream output must be of the type the input declares: a raw
+    /// events table is not an encoded one, a scores table not candidates. An
+    /// input of type `file` takes anything; command stages' outputs are untyped.
+    private func checkPortType(_ entry: InputEntry, of manifest: StageManifest?, stage: String, output: String,
+                               stagesByName: [String: StageSpec], diagnostics: inout DiagnosticBag) {
+        guard let port = manifest?.input(entry.name), port.type != "file",
+              let uses = stagesByName[stage]?.uses?.value, let upstream = catalog[uses]?.outputs.first(where: { $0.name == output }),
+              upstream.type != port.type else { return }
+        let fitting = catalog[uses]?.outputs.filter { $0.type == port.type }.map { "\(stage).\($0.name)" } ?? []
+        let hint = fitting.isEmpty ? "" : " (\(stage)'s \(port.type): \(fitting.joined(separator: ", ")))"
+        diagnostics.error("input '\(entry.name)' of '\(manifest!.name)' needs type \(port.type), but '\(stage).\(output)' has type \(upstream.type)\(hint)",
+                          at: entry.valueLocation)
     }
 
     /// Checks `stage.output` names an existing stage and one of its outputs.
