@@ -19,6 +19,9 @@ enum RunSummary {
             text += "\ngate \(gate.gate) \(gate.condition): \(gate.passed ? "passed" : "FAILED") (\(gate.message))"
         }
         if outcome.status == .gateFailed { text += "\na gate failed: nothing was published" }
+        if !outcome.uncheckedGates.isEmpty {
+            text += "\nnot checked (their stages were not selected): \(outcome.uncheckedGates.joined(separator: ", ")); nothing was published"
+        }
         for path in outcome.published { text += "\npublished \(path)" }
         for stage in outcome.stages where stage.status == .failed {
             text += "\nstage '\(stage.name)' failed: \(stage.error ?? "unknown error")"

@@ -25,6 +25,19 @@ struct PipelineRunnerTests {
         #expect(second.stages.map(\.status) == [.cached, .cached, .cached])
     }
 
+    @Test func aStageWithACheckpointIsPlannedAsResumed() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let key = try #require(try sandbox.plan(Self.chain).stages.first?.key)
+        let checkpoint = sandbox.stateFolder.appendingPathComponent("checkpoints").appendingPathComponent(key.hex)
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        try "after epoch 3\n".write(to: checkpoint.appendingPathComponent(RunPlanner.resumeNote), atomically: true, encoding: .utf8)
+        let planned = try sandbox.plan(Self.chain).stages
+        #expect(planned.first?.reason == .resuming("after epoch 3"))
+        #expect(planned.first?.reason.description == "resumed after epoch 3")
+        #expect(planned.dropFirst().allSatisfy { $0.reason == .neverRun })
+    }
+
     @Test func planReasonsNameWhatChanged() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }

@@ -54,6 +54,9 @@ public struct RunOutcome: Codable, Sendable {
     /// "stage.metric" -> value, from the stages' metrics outputs.
     public var metrics: [String: Double] = [:]
     public var gates: [GateResult] = []
+    /// Gates on stages this run did not select (`--until`, `--only`): not
+    /// checked, and nothing is published, since publishing needs every gate.
+    public var uncheckedGates: [String] = []
 }
 
 /// Hears about a run as it goes, to show progress.

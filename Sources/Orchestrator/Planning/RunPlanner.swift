@@ -60,13 +60,28 @@ public struct RunPlanner {
     /// published are always hashed: a copy leaves the state folder.
     public let verification: CacheVerification
 
+    /// Where stages keep checkpoints by key; a checkpoint's `resume.txt`
+    /// says how far a killed run got.
+    public let checkpointsFolder: URL?
+
     public init(pipeline: ResolvedPipeline, keys: StageKeys, store: any ArtifactStore, records: StageRecords,
-                verification: CacheVerification = .stamps) {
+                verification: CacheVerification = .stamps, checkpointsFolder: URL? = nil) {
         self.pipeline = pipeline
         self.keys = keys
         self.store = store
         self.records = records
         self.verification = verification
+        self.checkpointsFolder = checkpointsFolder
+    }
+
+    /// The file a stage writes beside its checkpoint: one line, such as "after epoch 3".
+    public static let resumeNote = "resume.txt"
+
+    private func resumeNote(_ key: StageKey) -> String? {
+        guard let folder = checkpointsFolder?.appendingPathComponent(key.hex),
+              let text = try? String(contentsOf: folder.appendingPathComponent(Self.resumeNote), encoding: .utf8) else { return nil }
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return line.isEmpty ? nil : String(line.prefix(200))
     }
 
     public func plan(_ selection: Selection = Selection()) throws -> RunPlan {
@@ -95,6 +110,8 @@ public struct RunPlanner {
                 (action, reason) = (.useCache, .cached)
             } else if case .changed(let difference) = lookup {
                 (action, reason) = (.run, .cacheEntryChanged(difference))
+            } else if let progress = resumeNote(key) {
+                (action, reason) = (.run, .resuming(progress))
             } else {
                 (action, reason) = (.run, RunReason.explain(current: recipe, last: records.last(stage.name)))
             }

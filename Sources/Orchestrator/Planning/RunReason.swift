@@ -15,6 +15,9 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
     /// (a new hashing scheme, or another pipeline's record).
     case keyChanged
     case notSelected
+    /// Never finished, but a killed run left a checkpoint the stage resumes
+    /// from; the text is the stage's own (`after epoch 3`).
+    case resuming(String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,7 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
         case .cacheEntryChanged(let difference): "cache entry changed (\(difference))"
         case .keyChanged: "stage key changed"
         case .notSelected: "not selected"
+        case .resuming(let progress): "resumed \(progress)"
         }
     }
 

@@ -23,7 +23,8 @@ public struct PipelineRunner {
         let hasher = ContentHasher(cacheFile: stateFolder.appendingPathComponent("hash-cache.json"))
         defer { hasher.save() }
         let keys = try StageKeys(pipeline: pipeline, hasher: hasher)
-        return try RunPlanner(pipeline: pipeline, keys: keys, store: store, records: records, verification: verification).plan(selection)
+        return try RunPlanner(pipeline: pipeline, keys: keys, store: store, records: records, verification: verification,
+                              checkpointsFolder: stateFolder.appendingPathComponent("checkpoints")).plan(selection)
     }
 
     /// Runs the plan; then reads metrics, checks gates, publishes when all
@@ -61,10 +62,14 @@ public struct PipelineRunner {
         let metrics = Self.metrics(of: pipeline, stages: stages)
         outcome.metrics = Dictionary(metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
         if status == .succeeded, !pipeline.gates.isEmpty {
-            outcome.gates = GateChecker(pipeline: pipeline.name, startedAt: startedAt, history: history).check(pipeline.gates, metrics: metrics)
+            // A gate reads a stage this run did not select: it is left unchecked, not failed.
+            let finished = Set(stages.filter { $0.status == .ran || $0.status == .cached }.map(\.name))
+            let checked = pipeline.gates.filter { finished.contains($0.stage) }
+            outcome.uncheckedGates = pipeline.gates.filter { !finished.contains($0.stage) }.map(\.name)
+            outcome.gates = GateChecker(pipeline: pipeline.name, startedAt: startedAt, history: history).check(checked, metrics: metrics)
             if outcome.gates.contains(where: { !$0.passed }) { outcome.status = .gateFailed }
         }
-        if outcome.status == .succeeded {
+        if outcome.status == .succeeded, outcome.uncheckedGates.isEmpty {
             // A failed copy is part of the run's record, not an escape from it.
             do {
                 // One publisher at a time per state folder: runs publishing the same

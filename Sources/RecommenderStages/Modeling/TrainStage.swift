@@ -126,6 +126,8 @@ struct Checkpoint {
         let progress = Progress(records: state.records, optimizerStep: trainer.optimizer.step,
                                 bestValue: state.best?.value, bestEpoch: state.best?.epoch)
         try JSONEncoder().encode(progress).write(to: fresh.appendingPathComponent("progress.json"))
+        // Read by mtrec's planner: a rerun's reason says how far this run got.
+        try "after epoch \(state.records.count)\n".write(to: fresh.appendingPathComponent(RunPlanner.resumeNote), atomically: false, encoding: .utf8)
     }
 
     /// The state of the last finished epoch, with weights and optimizer
