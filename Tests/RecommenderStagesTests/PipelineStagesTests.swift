@@ -90,6 +90,11 @@ struct PipelineStagesTests {
         #expect(((metrics["gate_weights"] as? [String: Any])?["click"] as? [Double])?.count == 3)
         #expect((counts["ranking.users"] as? Int ?? 0) > 0)
         #expect(((metrics["importance"] as? [String: Any])?["click"] as? [Any])?.isEmpty == false)
+        // Deterministic: the same model evaluated again writes the same bytes.
+        let again = try harness.run(EvaluateStage(), params: ["k": .int(5)],
+                                    inputs: ["model": chain.trained["model"]!.path, "transform": f["transform"]!.path,
+                                             "test": f["test"]!.path, "recommendations": ranked["recommendations"]!.path], tag: "again")
+        #expect(try Data(contentsOf: again["metrics"]!) == Data(contentsOf: evaluated["metrics"]!))
         // The evaluation agrees with the learning core's metrics computed here.
         let model = try ModelStore.load(from: chain.trained["model"]!)
         let transform = try JSONDecoder().decode(FeatureTransform.self, from: Data(contentsOf: f["transform"]!))

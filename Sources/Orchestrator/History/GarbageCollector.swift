@@ -41,6 +41,21 @@ public enum GarbageCollector {
             }
         }
         try history.forgetArtifacts(removed)
+        try remember(removed, in: stateFolder)
         return result
+    }
+
+    /// Keys gc removed, so a later plan can say why a stage runs again.
+    static let removedKeysFile = "gc-removed-keys.txt"
+
+    public static func removedKeys(in stateFolder: URL) -> Set<String> {
+        guard let text = try? String(contentsOf: stateFolder.appendingPathComponent(removedKeysFile), encoding: .utf8) else { return [] }
+        return Set(text.split(separator: "\n").map(String.init))
+    }
+
+    private static func remember(_ keys: [String], in stateFolder: URL) throws {
+        guard !keys.isEmpty else { return }
+        let all = removedKeys(in: stateFolder).union(keys).sorted()
+        try (all.joined(separator: "\n") + "\n").write(to: stateFolder.appendingPathComponent(removedKeysFile), atomically: true, encoding: .utf8)
     }
 }

@@ -60,19 +60,21 @@ public struct RunPlanner {
     /// published are always hashed: a copy leaves the state folder.
     public let verification: CacheVerification
 
-    /// Where stages keep checkpoints by key; a checkpoint's `resume.txt`
-    /// says how far a killed run got.
-    public let checkpointsFolder: URL?
+    /// The state folder: its checkpoints (a checkpoint's `resume.txt` says
+    /// how far a killed run got) and the keys `mtrec gc` removed.
+    public let stateFolder: URL?
 
     public init(pipeline: ResolvedPipeline, keys: StageKeys, store: any ArtifactStore, records: StageRecords,
-                verification: CacheVerification = .stamps, checkpointsFolder: URL? = nil) {
+                verification: CacheVerification = .stamps, stateFolder: URL? = nil) {
         self.pipeline = pipeline
         self.keys = keys
         self.store = store
         self.records = records
         self.verification = verification
-        self.checkpointsFolder = checkpointsFolder
+        self.stateFolder = stateFolder
     }
+
+    private var checkpointsFolder: URL? { stateFolder?.appendingPathComponent("checkpoints") }
 
     /// The file a stage writes beside its checkpoint: one line, such as "after epoch 3".
     public static let resumeNote = "resume.txt"
@@ -91,6 +93,7 @@ public struct RunPlanner {
         let selected = selection.selected(in: graph)
         let forced = selection.forced(in: graph)
 
+        let removedByGC = stateFolder.map(GarbageCollector.removedKeys(in:)) ?? []
         var planned: [String: PlannedStage] = [:]
         for stage in pipeline.stages {
             let key = keys.keys[stage.name]!, recipe = keys.recipes[stage.name]!
@@ -110,6 +113,8 @@ public struct RunPlanner {
                 (action, reason) = (.useCache, .cached)
             } else if case .changed(let difference) = lookup {
                 (action, reason) = (.run, .cacheEntryChanged(difference))
+            } else if removedByGC.contains(key.hex) {
+                (action, reason) = (.run, .removedByGC)
             } else if let progress = resumeNote(key) {
                 (action, reason) = (.run, .resuming(progress))
             } else {

@@ -9,6 +9,8 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
     case outputsChanged
     case forced
     case cacheEntryMissing
+    /// The entry was built once and `mtrec gc` removed it.
+    case removedByGC
     /// The entry's files differ from their fingerprints at commit.
     case cacheEntryChanged(String)
     /// The key differs from the last run's and no ingredient explains it
@@ -29,6 +31,7 @@ public enum RunReason: Sendable, Equatable, CustomStringConvertible {
         case .outputsChanged: "declared outputs changed"
         case .forced: "forced"
         case .cacheEntryMissing: "cache entry missing"
+        case .removedByGC: "cache entry missing (removed by mtrec gc)"
         case .cacheEntryChanged(let difference): "cache entry changed (\(difference))"
         case .keyChanged: "stage key changed"
         case .notSelected: "not selected"

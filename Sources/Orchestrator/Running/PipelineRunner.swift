@@ -24,7 +24,7 @@ public struct PipelineRunner {
         defer { hasher.save() }
         let keys = try StageKeys(pipeline: pipeline, hasher: hasher)
         return try RunPlanner(pipeline: pipeline, keys: keys, store: store, records: records, verification: verification,
-                              checkpointsFolder: stateFolder.appendingPathComponent("checkpoints")).plan(selection)
+                              stateFolder: stateFolder).plan(selection)
     }
 
     /// Runs the plan; then reads metrics, checks gates, publishes when all
