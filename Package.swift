@@ -44,11 +44,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "Reporting",
+            dependencies: ["Orchestrator"]
+        ),
         .executableTarget(
             name: "mtrec",
             dependencies: [
                 "RecommenderStages",
                 "Orchestrator",
+                "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +77,10 @@ let package = Package(
         .testTarget(
             name: "RecommenderStagesTests",
             dependencies: ["RecommenderStages"]
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Orchestrator"]
         ),
         .testTarget(
             name: "EndToEndTests",

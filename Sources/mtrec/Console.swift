@@ -1,5 +1,6 @@
 import Foundation
 import Orchestrator
+import Reporting
 
 /// Printing for people: diagnostics to stderr, colour only on a terminal.
 enum Console {
@@ -32,13 +33,5 @@ enum Console {
     }
 
     /// Pads a table's columns to the widest cell.
-    static func table(_ rows: [[String]]) -> String {
-        guard let first = rows.first else { return "" }
-        let widths = (0..<first.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
+    static func table(_ rows: [[String]]) -> String { TextFormat.table(rows) }
 }

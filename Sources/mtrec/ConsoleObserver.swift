@@ -1,5 +1,6 @@
 import Foundation
 import Orchestrator
+import Reporting
 
 /// One line per stage event, safe to call from several threads.
 final class ConsoleObserver: RunObserver, @unchecked Sendable {
@@ -68,15 +69,5 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
             Console.line(text)
         }
         lock.unlock()
-    }
-}
-
-/// The last lines a failed stage wrote to stderr.
-enum StderrTail {
-    static func read(_ path: String?, lines count: Int = 10) -> [String]? {
-        guard let path, let data = FileManager.default.contents(atPath: path) else { return nil }
-        let tail = data.suffix(16_384)
-        let lines = String(decoding: tail, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        return lines.suffix(count + 1).map(String.init).filter { !$0.isEmpty }.suffix(count).map { $0 }
     }
 }

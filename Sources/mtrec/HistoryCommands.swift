@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Orchestrator
-import RecommenderStages
+import Reporting
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +22,7 @@ struct RunsCommand: ParsableCommand {
             var rows = [["run", "pipeline", "status", "started (UTC)", "seconds", "commit"]]
             for run in runs {
                 let seconds = run.endedAt.map { String(format: "%.1f", $0.timeIntervalSince(run.startedAt)) } ?? "-"
-                rows.append([run.id, run.pipeline, run.status, HistoryFormat.time(run.startedAt), seconds, String((run.gitCommit ?? "-").prefix(10))])
+                rows.append([run.id, run.pipeline, run.status, TextFormat.time(run.startedAt), seconds, String((run.gitCommit ?? "-").prefix(10))])
             }
             Console.line(Console.table(rows))
         }
@@ -43,7 +43,7 @@ struct RunsCommand: ParsableCommand {
                 run       \(run.id)
                 pipeline  \(run.pipeline) (\(run.file), sha256 \(run.fileHash.prefix(12)))
                 commit    \(run.gitCommit ?? "-")
-                started   \(HistoryFormat.time(run.startedAt)) UTC
+                started   \(TextFormat.time(run.startedAt)) UTC
                 status    \(run.status)
                 """
             var stages = [["stage", "status", "seconds", "peak MB", "key", "reason"]]
@@ -53,7 +53,7 @@ struct RunsCommand: ParsableCommand {
             }
             text += "\n\n" + Console.table(stages)
             if !detail.metrics.isEmpty {
-                text += "\n\nmetrics\n" + Console.table(detail.metrics.map { ["  \($0.stage).\($0.name)", HistoryFormat.number($0.value)] })
+                text += "\n\nmetrics\n" + Console.table(detail.metrics.map { ["  \($0.stage).\($0.name)", TextFormat.number($0.value)] })
             }
             if !detail.gates.isEmpty {
                 text += "\n\ngates\n" + Console.table(detail.gates.map { ["  \($0.gate)", $0.condition, $0.passed ? "passed" : "FAILED", $0.message] })
@@ -108,7 +108,7 @@ struct GCCommand: ParsableCommand {
     func run() throws {
         do {
             let result = try GarbageCollector.collect(stateFolder: state.folder, history: state.history(), keepRuns: keepRuns)
-            Console.line("removed \(result.removedEntries) cache entries, freed \(HistoryFormat.bytes(result.freedBytes)); kept \(result.keptEntries)")
+            Console.line("removed \(result.removedEntries) cache entries, freed \(TextFormat.bytes(result.freedBytes)); kept \(result.keptEntries)")
         } catch let failure as GarbageCollector.Failure {
             Console.error("error: \(failure)")
             throw ExitCode(1)
@@ -124,22 +124,6 @@ struct StateOptions: ParsableArguments {
     var folder: URL { StateFolder.resolve(explicit: stateDirectory) }
 
     func history() throws -> RunHistory { try RunHistory(stateFolder: folder) }
-}
-
-enum HistoryFormat {
-    static func time(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
-    }
-
-    static func number(_ value: Double) -> String { String(format: "%.6g", value) }
-
-    static func bytes(_ count: Int64) -> String {
-        count >= 1_048_576 ? String(format: "%.1f MB", Double(count) / 1_048_576) : String(format: "%.1f kB", Double(count) / 1024)
-    }
 }
 
 struct ReportCommand: ParsableCommand {

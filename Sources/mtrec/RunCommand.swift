@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Orchestrator
+import Reporting
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

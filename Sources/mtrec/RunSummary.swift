@@ -1,5 +1,6 @@
 import Foundation
 import Orchestrator
+import Reporting
 
 /// The table printed at the end of every run, and the failure details.
 enum RunSummary {
@@ -31,16 +32,5 @@ enum RunSummary {
             }
         }
         return text
-    }
-}
-
-enum RunReportWriter {
-    static func write(_ outcome: RunOutcome, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try encoder.encode(outcome).write(to: url, options: .atomic)
     }
 }

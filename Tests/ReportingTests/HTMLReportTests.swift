@@ -3,9 +3,8 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import MultiTaskLearning
 @testable import Orchestrator
-@testable import RecommenderStages
+@testable import Reporting
 
 @Suite("HTML report")
 struct HTMLReportTests {
@@ -26,16 +25,21 @@ struct HTMLReportTests {
     }
 
     @Test func aReportIsOneWellFormedSelfContainedPage() throws {
-        let harness = try StageHarness()
-        defer { harness.remove() }
-        let history = try harness.write("history.json", """
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func write(_ name: String, _ text: String) throws -> String {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            return folder.appendingPathComponent(name).path
+        }
+        let history = try write("history.json", """
             {"records": [{"epoch": 1, "trainLoss": {"click": 0.5, "rating": 1.2}, "seconds": 1, "samplesPerSecond": 10,
                           "validation": [{"task": "click", "rows": 5, "auc": 0.6}, {"task": "rating", "rows": 5, "rmse": 0.9}]},
                          {"epoch": 2, "trainLoss": {"click": 0.4, "rating": 0.8}, "seconds": 1, "samplesPerSecond": 10,
                           "validation": [{"task": "click", "rows": 5, "auc": 0.65}, {"task": "rating", "rows": 5, "rmse": 0.85}]}],
              "samples": 100}
             """)
-        let metrics = try harness.write("metrics.json", """
+        let metrics = try write("metrics.json", """
             {"click": {"auc": 0.65}, "gate_weights": {"click": [0.7, 0.3], "rating": [0.4, 0.6]},
              "importance": {"click": [{"feature": "item_id", "drop": 0.05}, {"feature": "price", "drop": 0.01}]}}
             """)

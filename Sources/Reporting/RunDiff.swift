@@ -1,18 +1,17 @@
 import Foundation
 import Orchestrator
-import RecommenderStages
 
 /// The text of `mtrec diff`: changed params, then metric deltas with the
 /// better side marked where the metric's direction is known.
-enum RunDiff {
-    static func render(_ a: RunDetail, _ b: RunDetail) -> String {
+public enum RunDiff {
+    public static func render(_ a: RunDetail, _ b: RunDetail) -> String {
         var lines = ["a: \(a.run.id) (\(a.run.pipeline), \(a.run.status))", "b: \(b.run.id) (\(b.run.pipeline), \(b.run.status))", ""]
         let names = Set(a.run.params.keys).union(b.run.params.keys).sorted().filter { a.run.params[$0] != b.run.params[$0] }
         if names.isEmpty {
             lines.append("params: no change")
         } else {
             lines.append("params changed:")
-            lines.append(Console.table(names.map { ["  \($0)", a.run.params[$0] ?? "-", "->", b.run.params[$0] ?? "-"] }))
+            lines.append(TextFormat.table(names.map { ["  \($0)", a.run.params[$0] ?? "-", "->", b.run.params[$0] ?? "-"] }))
         }
         let valuesA = Dictionary(a.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
         let valuesB = Dictionary(b.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
@@ -30,9 +29,9 @@ enum RunDiff {
                 change = String(format: "%+.6g", y - x)
                 if let higher = MetricDirection.higherIsBetter(name), !MetricDirection.same(x, y) { better = (y > x) == higher ? "b" : "a" }
             }
-            rows.append([name, x.map(HistoryFormat.number) ?? "-", y.map(HistoryFormat.number) ?? "-", change, better])
+            rows.append([name, x.map(TextFormat.number) ?? "-", y.map(TextFormat.number) ?? "-", change, better])
         }
-        lines.append(Console.table(rows))
+        lines.append(TextFormat.table(rows))
         return lines.joined(separator: "\n")
     }
 }

@@ -3,8 +3,8 @@ import Orchestrator
 
 /// A JUnit XML file for CI systems: one test case per stage (failed and
 /// blocked stages fail, skipped ones are skipped) and one per gate.
-enum JUnitReport {
-    static func write(_ outcome: RunOutcome, to path: String) throws {
+public enum JUnitReport {
+    public static func write(_ outcome: RunOutcome, to path: String) throws {
         var cases: [String] = []
         var failures = 0, skipped = 0
         for stage in outcome.stages {
