@@ -120,75 +120,86 @@ public final class Scheduler: @unchecked Sendable {
 
     // MARK: - One stage, on a worker thread
 
+    /// Why an attempt at a stage ended without outputs.
+    enum AttemptFailure: Error, CustomStringConvertible {
+        /// Locking, staging, writing the job or starting the process failed.
+        case setUp(String)
+        case interrupted
+        /// The process exited non-zero or was killed by a signal.
+        case exited(ExecutionResult)
+        /// The outputs could not be committed (a missing output, a full disk).
+        case commit(String)
+
+        var description: String {
+            switch self {
+            case .setUp(let message), .commit(let message): message
+            case .interrupted: "interrupted"
+            case .exited(let result): result.signal.map { "killed by signal \($0)" } ?? "exited with code \(result.exitCode)"
+            }
+        }
+    }
+
+    /// One attempt at a stage: lock its key, stage, run, commit. Every way
+    /// out that leaves no outputs goes through the one `catch`, which
+    /// discards the staging area and describes the failure.
     private func execute(_ stage: ResolvedStage, _ planned: PlannedStage) -> (outcome: StageOutcome, artifact: StoredArtifact?) {
         let started = elapsed()
-        func failure(_ message: String, exitCode: Int32? = nil) -> (StageOutcome, StoredArtifact?) {
-            var failed = outcome(stage, planned, .failed, reason: planned.reason.description, started: started)
-            failed.error = message
-            failed.exitCode = exitCode
-            return (failed, nil)
-        }
-        let lock: any KeyLock
-        do { lock = try store.lock(planned.key) } catch { return failure("\(error)") }
-        defer { lock.release() }
-
-        // Another process may have built the key while we planned or waited for the lock.
-        if !planned.reason.replacesEntry, let artifact = store.lookup(planned.key, outputs: stage.outputs) {
-            records.remember(planned.recipe, for: stage.name)
-            return (outcome(stage, planned, .cached, reason: "built meanwhile by another mtrec process", artifact: artifact, started: started), artifact)
-        }
-
-        let staging: StagingArea
-        let job: StageJob
+        var staging: StagingArea?
+        var job: StageJob?
+        var result: ExecutionResult?
         do {
-            staging = try store.stage(planned.key)
-            job = try makeJob(stage, staging: staging)
-        } catch {
-            return failure("\(error)")
-        }
-        let result: ExecutionResult
-        do {
-            let observer = self.observer, name = stage.name
-            result = try executor.execute(job, cancellation: cancellation) { observer.stageOutput(name, line: $0) }
-        } catch {
-            store.discard(staging)
-            return failure("\(error)")
-        }
+            let lock: any KeyLock
+            do { lock = try store.lock(planned.key) } catch { throw AttemptFailure.setUp("\(error)") }
+            defer { lock.release() }
 
-        var finished = outcome(stage, planned, .failed, reason: planned.reason.description, started: started)
-        finished.exitCode = result.exitCode
-        finished.peakMemoryBytes = result.peakMemoryBytes
-        finished.stdoutLog = job.stdoutLog
-        finished.stderrLog = job.stderrLog
-        if cancellation.isCancelled {
-            store.discard(staging)
-            finished.error = "interrupted"
-            return (finished, nil)
-        }
-        guard result.succeeded else {
-            store.discard(staging)
-            finished.error = result.signal.map { "killed by signal \($0)" } ?? "exited with code \(result.exitCode)"
-            finished.stderrTail = result.stderrTail
-            return (finished, nil)
-        }
-        do {
-            let meta = ArtifactMeta(key: planned.key, pipeline: pipeline.name, stage: stage.name, createdAt: Date(),
-                                    seconds: result.seconds)
-            let artifact = try store.commit(staging, outputs: stage.outputs, meta: meta, replacing: planned.reason.replacesEntry)
-            if let folder = job.checkpointFolder {
+            // Another process may have built the key while we planned or waited for the lock.
+            if !planned.reason.replacesEntry, let artifact = store.lookup(planned.key, outputs: stage.outputs) {
+                records.remember(planned.recipe, for: stage.name)
+                return (outcome(stage, planned, .cached, reason: "built meanwhile by another mtrec process", artifact: artifact, started: started), artifact)
+            }
+            do {
+                staging = try store.stage(planned.key)
+                job = try makeJob(stage, staging: staging!)
+            } catch {
+                throw AttemptFailure.setUp("\(error)")
+            }
+            do {
+                let observer = self.observer, name = stage.name
+                result = try executor.execute(job!, cancellation: cancellation) { observer.stageOutput(name, line: $0) }
+            } catch {
+                throw AttemptFailure.setUp("\(error)")
+            }
+            if cancellation.isCancelled { throw AttemptFailure.interrupted }
+            guard result!.succeeded else { throw AttemptFailure.exited(result!) }
+
+            let meta = ArtifactMeta(key: planned.key, pipeline: pipeline.name, stage: stage.name, createdAt: Date(), seconds: result!.seconds)
+            let artifact: StoredArtifact
+            do {
+                artifact = try store.commit(staging!, outputs: stage.outputs, meta: meta, replacing: planned.reason.replacesEntry)
+            } catch {
+                throw AttemptFailure.commit("\(error)")
+            }
+            if let folder = job!.checkpointFolder {
                 try? FileManager.default.removeItem(atPath: folder)
                 try? FileManager.default.removeItem(atPath: folder + ".lock")
             }
             records.remember(planned.recipe, for: stage.name)
-            finished.status = .ran
-            finished.outputs = artifact.outputs.mapValues(\.path)
-            finished.endOffset = elapsed()
-            finished.seconds = finished.endOffset! - started
+            var finished = outcome(stage, planned, .ran, reason: planned.reason.description, artifact: artifact, started: started)
+            finished.exitCode = result!.exitCode
+            finished.peakMemoryBytes = result!.peakMemoryBytes
+            finished.stdoutLog = job!.stdoutLog
+            finished.stderrLog = job!.stderrLog
             return (finished, artifact)
         } catch {
-            store.discard(staging)
-            finished.error = "\(error)"
-            return (finished, nil)
+            if let staging { store.discard(staging) }
+            var failed = outcome(stage, planned, .failed, reason: planned.reason.description, started: started)
+            failed.error = "\(error)"
+            failed.exitCode = result?.exitCode
+            failed.peakMemoryBytes = result?.peakMemoryBytes
+            failed.stdoutLog = job?.stdoutLog
+            failed.stderrLog = job?.stderrLog
+            if case AttemptFailure.exited(let exited)? = error as? AttemptFailure { failed.stderrTail = exited.stderrTail }
+            return (failed, nil)
         }
     }
 
