@@ -37,7 +37,7 @@ struct EvaluateStage: BuiltinStage {
         var drop: Double
     }
 
-    /// Written by `MetricsFile` as one object per task.
+    /// Written as `EvaluationMetrics`.
     struct Report {
         var model: String
         var rows: Int
@@ -91,7 +91,7 @@ struct EvaluateStage: BuiltinStage {
             report.importance = PermutationImportance(model: model, data: test, baseline: report.tasks,
                                                       top: params.importanceTop, seed: UInt64(params.seed)).compute()
         }
-        try MetricsFile.write(report, to: context.output("metrics"))
+        try EvaluationMetrics(report).write(to: context.output("metrics"))
         context.log(MetricsTable.render(report))
     }
 
@@ -141,59 +141,119 @@ struct EvaluateStage: BuiltinStage {
 
 /// metrics.json: one object per task ({"click": {"auc": ...}}), so that the
 /// run history and gates name a metric "click.auc". Undefined values are null.
-enum MetricsFile {
-    static func write(_ report: EvaluateStage.Report, to url: URL) throws {
-        func value(_ number: Double?) -> Any { number.map { $0 as Any } ?? NSNull() }
-        // Metrics by task and "ranking"; counts and run facts apart, so that
-        // history, diff and gates never take a row count for a metric.
-        var object: [String: Any] = [:]
-        var counts: [String: Any] = ["rows": report.rows]
-        var info: [String: Any] = ["model": report.model]
+/// metrics.json, as one typed value: a section per task and "ranking" hold
+/// metrics only; "counts" (rows, users, k) and "info" (model, relevance
+/// task) stand apart, as do the per-expert and per-feature details, so
+/// history, diff and gates never take a count for a metric
+/// (`MetricDirection.nonMetricSections`). A metric that cannot be computed
+/// is written as null.
+struct EvaluationMetrics: Encodable {
+    typealias Section = [String: Double?]
+
+    struct Info: Encodable {
+        var model: String
+        var relevanceTask: String?
+        var easeLambda: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case model, relevanceTask = "relevance_task", easeLambda = "ease_lambda"
+        }
+    }
+
+    struct Importance: Encodable {
+        var feature: String
+        var drop: Double
+    }
+
+    struct Ranking: Encodable {
+        var metrics: Section
+        var baseline: [String: Section]?
+        var expectedClick: [String: Double]?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: NameKey.self)
+            for (name, value) in metrics { try container.encode(value, forKey: NameKey(name)) }
+            if let baseline { try container.encode(baseline, forKey: NameKey("baseline")) }
+            if let expectedClick { try container.encode(expectedClick, forKey: NameKey("expected_click")) }
+        }
+    }
+
+    var tasks: [String: Section]
+    var ctcvr: Section?
+    var ranking: Ranking?
+    var gateWeights: [String: [Double]]?
+    var importance: [String: [Importance]]
+    var counts: [String: Int]
+    var info: Info
+
+    init(_ report: EvaluateStage.Report) {
+        counts = ["rows": report.rows]
+        info = Info(model: report.model, relevanceTask: report.relevanceTask, easeLambda: report.easeLambda)
+        tasks = [:]
         for task in report.tasks {
             counts["\(task.task).rows"] = task.rows
-            var entry: [String: Any] = [:]
             if task.auc != nil || task.logLoss != nil {
-                entry["auc"] = value(task.auc)
-                entry["gauc"] = value(task.gauc)
-                entry["logloss"] = value(task.logLoss)
-                if let best = report.bestPossibleAUC?[task.task] { entry["best_possible_auc"] = best }
+                var section: Section = ["auc": task.auc, "gauc": task.gauc, "logloss": task.logLoss]
+                if let best = report.bestPossibleAUC?[task.task] { section["best_possible_auc"] = best }
+                tasks[task.task] = section
             } else {
-                entry["mse"] = value(task.mse)
-                entry["rmse"] = value(task.rmse)
-                entry["mae"] = value(task.mae)
+                tasks[task.task] = ["mse": task.mse, "rmse": task.rmse, "mae": task.mae]
             }
-            object[task.task] = entry
         }
-        if let ctcvr = report.ctcvrAUC { object["ctcvr"] = ["auc": ctcvr] }
-        func metrics(_ ranking: EvaluateStage.RankingResult) -> [String: Any] {
-            ["ndcg": value(ranking.ndcg), "recall": value(ranking.recall), "hit_rate": value(ranking.hitRate), "mrr": value(ranking.mrr)]
-        }
-        func ratio(_ a: Double?, _ b: Double?) -> Any { value(a.flatMap { a in b.flatMap { $0 > 0 ? a / $0 : nil } }) }
+        ctcvr = report.ctcvrAUC.map { ["auc": $0] }
         if let ranking = report.ranking {
-            var entry = metrics(ranking)
             counts["ranking.k"] = ranking.k
             counts["ranking.users"] = ranking.users
-            if let relevance = report.relevanceTask { info["relevance_task"] = relevance }
-            if let ease = report.easeLambda { info["ease_lambda"] = ease }
-            if !report.baselines.isEmpty { entry["baseline"] = report.baselines.mapValues(metrics) }
+            var metrics = Self.section(ranking)
             if let popular = report.baselines["popularity"] {
-                entry["hit_rate_vs_popularity"] = ratio(ranking.hitRate, popular.hitRate)
-                entry["ndcg_vs_popularity"] = ratio(ranking.ndcg, popular.ndcg)
+                metrics["hit_rate_vs_popularity"] = Self.ratio(ranking.hitRate, popular.hitRate)
+                metrics["ndcg_vs_popularity"] = Self.ratio(ranking.ndcg, popular.ndcg)
             }
-            if !report.expectedClick.isEmpty {
-                entry["expected_click"] = report.expectedClick
-                entry["expected_click_vs_oracle"] = ratio(report.expectedClick["model"], report.expectedClick["oracle"])
-                entry["expected_click_vs_popularity"] = ratio(report.expectedClick["model"], report.expectedClick["popularity"])
+            let click = report.expectedClick
+            if !click.isEmpty {
+                metrics["expected_click_vs_oracle"] = Self.ratio(click["model"], click["oracle"])
+                metrics["expected_click_vs_popularity"] = Self.ratio(click["model"], click["popularity"])
             }
-            object["ranking"] = entry
+            self.ranking = Ranking(metrics: metrics, baseline: report.baselines.isEmpty ? nil : report.baselines.mapValues(Self.section),
+                                   expectedClick: click.isEmpty ? nil : click)
         }
-        if let gates = report.gateWeights { object["gate_weights"] = gates.mapValues { $0.map(Double.init) } }
-        object["counts"] = counts
-        object["info"] = info
-        object["importance"] = report.importance.mapValues { $0.map { ["feature": $0.feature, "drop": $0.drop] } }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: url)
+        gateWeights = report.gateWeights?.mapValues { $0.map(Double.init) }
+        importance = report.importance.mapValues { $0.map { Importance(feature: $0.feature, drop: $0.drop) } }
     }
+
+    static func section(_ ranking: EvaluateStage.RankingResult) -> Section {
+        ["ndcg": ranking.ndcg, "recall": ranking.recall, "hit_rate": ranking.hitRate, "mrr": ranking.mrr]
+    }
+
+    static func ratio(_ a: Double?, _ b: Double?) -> Double? {
+        a.flatMap { a in b.flatMap { $0 > 0 ? a / $0 : nil } }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: NameKey.self)
+        for (task, section) in tasks { try container.encode(section, forKey: NameKey(task)) }
+        if let ctcvr { try container.encode(ctcvr, forKey: NameKey("ctcvr")) }
+        if let ranking { try container.encode(ranking, forKey: NameKey("ranking")) }
+        if let gateWeights { try container.encode(gateWeights, forKey: NameKey("gate_weights")) }
+        try container.encode(importance, forKey: NameKey("importance"))
+        try container.encode(counts, forKey: NameKey("counts"))
+        try container.encode(info, forKey: NameKey("info"))
+    }
+
+    func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: url)
+    }
+}
+
+/// A coding key made from any name (a task, a metric).
+struct NameKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 /// Permutation importance: shuffle one feature column across rows and
