@@ -43,13 +43,38 @@ struct DelimitedFile {
         }
     }
 
+    /// Reads in named phases: the layout (header, names, selected columns),
+    /// the scan, rows of the wrong shape, column types, rows with text in a
+    /// numeric column, and the table.
     private func read(_ splitter: LineSplitter, file: String) throws -> (table: Table, rejected: [RejectedRow]) {
-        let bytes = splitter.bytes
+        let layout = try self.layout(splitter, file: file)
+        let scan = DelimitedScan.read(layout.bodyStart..<splitter.bytes.count, splitter: splitter, columns: layout.wanted,
+                                      expectedFields: layout.names.count, missing: MissingMarkers(missingMarkers),
+                                      parts: ProcessInfo.processInfo.activeProcessorCount)
+        let rows = ScannedRows(splitter: splitter, scan: scan, layout: layout)
+        var (kept, rejected) = wellFormedRows(rows)
+        var tallies = layout.wanted.indices.map { slot in scan.parts.reduce(into: ColumnTally()) { $0.add($1.tallies[slot]) } }
+        let types = columnTypes(layout, tallies: tallies)
+        rejected += rejectNonNumbers(rows, types: types, kept: &kept, tallies: &tallies)
+        let table = buildTable(rows, types: types, kept: kept, tallies: tallies)
+        return (table, rejected.sorted { $0.line < $1.line })
+    }
+
+    /// Where the body starts, the column names and the selected columns.
+    struct Layout {
+        var names: [String]
+        /// Indices of the selected columns, in output order.
+        var wanted: [Int]
+        var bodyStart: Int
+        var linesBeforeBody: Int
+    }
+
+    private func layout(_ splitter: LineSplitter, file: String) throws -> Layout {
         var columnNames = names
         var bodyStart = 0, linesBeforeBody = 0
         if hasHeader {
             guard let header = Self.header(splitter) else { throw StageFailure("\(file): the file is empty") }
-            if columnNames.isEmpty { columnNames = header.fields.map { $0.text(bytes) } }
+            if columnNames.isEmpty { columnNames = header.fields.map { $0.text(splitter.bytes) } }
             (bodyStart, linesBeforeBody) = (header.bodyStart, header.line)
         }
         guard !columnNames.isEmpty else {
@@ -61,88 +86,111 @@ struct DelimitedFile {
             }
             return index
         }
-        let scan = DelimitedScan.read(bodyStart..<bytes.count, splitter: splitter, columns: wanted, expectedFields: columnNames.count,
-                                      missing: MissingMarkers(missingMarkers), parts: ProcessInfo.processInfo.activeProcessorCount)
-        func line(_ part: Int, _ row: Int) -> Int { linesBeforeBody + scan.linesBefore[part] + scan.parts[part].lines[row] }
+        return Layout(names: columnNames, wanted: wanted, bodyStart: bodyStart, linesBeforeBody: linesBeforeBody)
+    }
+
+    /// The scanned rows of a file, by part and row within the part.
+    struct ScannedRows {
+        let splitter: LineSplitter
+        let scan: DelimitedScan
+        let layout: Layout
+
+        func line(_ part: Int, _ row: Int) -> Int { layout.linesBeforeBody + scan.linesBefore[part] + scan.parts[part].lines[row] }
+
+        /// A rejected row as a person reads it: a huge one is cut.
         func raw(_ part: Int, _ row: Int) -> String {
             let scanned = scan.parts[part]
             let (start, end) = (scanned.rowStarts[row], scanned.rowEnds[row])
-            // A rejected row is kept for a person to read: a huge one is cut.
             let shown = min(end, start + RejectedRow.rawLimit)
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<shown]), as: UTF8.self)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: splitter.bytes[start..<shown]), as: UTF8.self)
             return shown == end ? text : text + "... (\(end - start) bytes)"
         }
+
         func fields(_ part: Int, _ row: Int) -> [FieldSpan] {
             splitter.fields(scan.parts[part].rowStarts[row], scan.parts[part].rowEnds[row])
         }
+    }
 
-        // Rows with the wrong number of fields are rejected; `kept` lists the others per part.
+    /// Rows with the wrong number of fields, or a field over `maxFieldBytes`,
+    /// are rejected; the others are kept, per part.
+    private func wellFormedRows(_ rows: ScannedRows) -> (kept: [[Int]], rejected: [RejectedRow]) {
+        let names = rows.layout.names, parts = rows.scan.parts
         var rejected: [RejectedRow] = []
-        var kept = scan.parts.indices.map { part in
-            scan.parts[part].fieldCounts.indices.filter { row in
-                let count = scan.parts[part].fieldCounts[row]
-                guard count == columnNames.count else {
-                    rejected.append(RejectedRow(line: line(part, row), reason: "expected \(columnNames.count) fields, found \(count)",
-                                                raw: raw(part, row)))
+        let kept = parts.indices.map { part in
+            parts[part].fieldCounts.indices.filter { row in
+                let count = parts[part].fieldCounts[row]
+                guard count == names.count else {
+                    rejected.append(RejectedRow(line: rows.line(part, row), reason: "expected \(names.count) fields, found \(count)",
+                                                raw: rows.raw(part, row)))
                     return false
                 }
                 // Only a line longer than the limit can hold a field longer than it.
-                guard scan.parts[part].rowEnds[row] - scan.parts[part].rowStarts[row] > maxFieldBytes,
-                      let long = fields(part, row).firstIndex(where: { $0.byteCount > maxFieldBytes }) else { return true }
-                rejected.append(RejectedRow(line: line(part, row),
-                                            reason: "column '\(columnNames[long])': a field of \(fields(part, row)[long].byteCount) bytes, over the limit of \(maxFieldBytes) (param max_field_bytes)",
-                                            raw: raw(part, row)))
+                guard parts[part].rowEnds[row] - parts[part].rowStarts[row] > maxFieldBytes,
+                      let long = rows.fields(part, row).firstIndex(where: { $0.byteCount > maxFieldBytes }) else { return true }
+                rejected.append(RejectedRow(line: rows.line(part, row),
+                                            reason: "column '\(names[long])': a field of \(rows.fields(part, row)[long].byteCount) bytes, over the limit of \(maxFieldBytes) (param max_field_bytes)",
+                                            raw: rows.raw(part, row)))
                 return false
             }
         }
+        return (kept, rejected)
+    }
 
-        // Each column's type, from what its fields hold in those rows.
-        var tallies = wanted.indices.map { slot in scan.parts.reduce(into: ColumnTally()) { $0.add($1.tallies[slot]) } }
-        let types: [ColumnType] = wanted.enumerated().map { slot, index in
-            if let declared = declaredTypes[columnNames[index]] { return declared }
+    /// Each column's type: declared, or from what its fields hold (90% numbers make a number column).
+    private func columnTypes(_ layout: Layout, tallies: [ColumnTally]) -> [ColumnType] {
+        layout.wanted.enumerated().map { slot, index in
+            if let declared = declaredTypes[layout.names[index]] { return declared }
             let tally = tallies[slot]
             guard tally.present > 0, Double(tally.numbers) >= 0.9 * Double(tally.present) else { return .string }
             return tally.allWhole && tally.notNumbers == 0 ? .int : .float
         }
+    }
 
-        // A row whose field in a numeric column is not a number is rejected,
-        // named by the first such column.
+    /// A row whose field in a numeric column is not a number is rejected,
+    /// named by the first such column.
+    private func rejectNonNumbers(_ rows: ScannedRows, types: [ColumnType], kept: inout [[Int]], tallies: inout [ColumnTally]) -> [RejectedRow] {
+        let wanted = rows.layout.wanted
         let numericSlots = wanted.indices.filter { types[$0] != .string }
-        if numericSlots.contains(where: { tallies[$0].notNumbers > 0 }) {
-            for part in kept.indices {
-                let scanned = scan.parts[part]
-                kept[part] = kept[part].filter { row in
-                    guard let slot = numericSlots.first(where: { scanned.kind(row: row, slot: $0) == .notANumber }) else { return true }
-                    let index = wanted[slot]
-                    rejected.append(RejectedRow(line: line(part, row),
-                                                reason: "column '\(columnNames[index])': '\(fields(part, row)[index].text(bytes))' is not a number",
-                                                raw: raw(part, row)))
-                    for other in wanted.indices where scanned.kind(row: row, slot: other) == .missing { tallies[other].missing -= 1 }
-                    return false
-                }
+        guard numericSlots.contains(where: { tallies[$0].notNumbers > 0 }) else { return [] }
+        var rejected: [RejectedRow] = []
+        for part in kept.indices {
+            let scanned = rows.scan.parts[part]
+            kept[part] = kept[part].filter { row in
+                guard let slot = numericSlots.first(where: { scanned.kind(row: row, slot: $0) == .notANumber }) else { return true }
+                let index = wanted[slot]
+                rejected.append(RejectedRow(line: rows.line(part, row),
+                                            reason: "column '\(rows.layout.names[index])': '\(rows.fields(part, row)[index].text(rows.splitter.bytes))' is not a number",
+                                            raw: rows.raw(part, row)))
+                for other in wanted.indices where scanned.kind(row: row, slot: other) == .missing { tallies[other].missing -= 1 }
+                return false
             }
         }
+        return rejected
+    }
 
+    /// The table of the kept rows: numbers from the scan, text split again once per kept row.
+    private func buildTable(_ rows: ScannedRows, types: [ColumnType], kept: [[Int]], tallies: [ColumnTally]) -> Table {
+        let wanted = rows.layout.wanted
+        let numericSlots = wanted.indices.filter { types[$0] != .string }
         var table = Table()
-        let numeric = NumericColumns.build(scan, kept: kept, slots: numericSlots,
+        let numeric = NumericColumns.build(rows.scan, kept: kept, slots: numericSlots,
                                            asIntegers: Set(numericSlots.filter { types[$0] == .int && tallies[$0].missing == 0 }))
-        // Text columns need the fields themselves: each kept row is split again, once.
         let textSlots = wanted.indices.filter { types[$0] == .string }
         var texts = textSlots.map { _ in [String]() }
         if !textSlots.isEmpty {
             for part in kept.indices {
                 for row in kept[part] {
-                    let rowFields = fields(part, row)
+                    let rowFields = rows.fields(part, row)
                     for (text, slot) in textSlots.enumerated() {
-                        texts[text].append(scan.parts[part].kind(row: row, slot: slot) == .missing ? "" : rowFields[wanted[slot]].text(bytes))
+                        texts[text].append(rows.scan.parts[part].kind(row: row, slot: slot) == .missing ? "" : rowFields[wanted[slot]].text(rows.splitter.bytes))
                     }
                 }
             }
         }
         for (slot, index) in wanted.enumerated() {
-            table[columnNames[index]] = types[slot] == .string ? .string(texts[textSlots.firstIndex(of: slot)!]) : numeric[slot]!
+            table[rows.layout.names[index]] = types[slot] == .string ? .string(texts[textSlots.firstIndex(of: slot)!]) : numeric[slot]!
         }
-        return (table, rejected.sorted { $0.line < $1.line })
+        return table
     }
 
     /// The first non-blank line's fields, its line number and where the next line starts.
