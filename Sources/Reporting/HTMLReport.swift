@@ -8,7 +8,7 @@ import Orchestrator
 public enum HTMLReport {
     public static func render(_ run: RunDetail, previous: RunDetail?) -> String {
         var sections: [String] = []
-        let summary = "\(run.run.status), \(run.stages.filter { $0.status == "ran" }.count) ran, \(run.stages.filter { $0.status == "cached" }.count) cached"
+        let summary = "\(run.run.status.rawValue), \(run.stages.filter { $0.status == .ran }.count) ran, \(run.stages.filter { $0.status == .cached }.count) cached"
         sections.append("<h1>\(SVG.escape(run.run.pipeline)) <small>run \(SVG.escape(run.run.id))</small></h1>")
         sections.append("<p class=\"meta\">\(SVG.escape(summary)); file \(SVG.escape(run.run.file)); commit \(SVG.escape(run.run.gitCommit ?? "-"))</p>")
         sections.append("<h2>Stages</h2>" + dag(run.stages))
@@ -75,8 +75,8 @@ public enum HTMLReport {
         }
         for stage in stages {
             guard let (x, y) = position[stage.stage] else { continue }
-            parts.append("<rect x=\"\(SVG.number(x))\" y=\"\(SVG.number(y))\" width=\"\(SVG.number(boxWidth))\" height=\"\(SVG.number(boxHeight))\" rx=\"5\" fill=\"\(statusColors[stage.status] ?? "#eee")\" stroke=\"#555\"/>")
-            parts.append("<text x=\"\(SVG.number(x + 6))\" y=\"\(SVG.number(y + 17))\" font-size=\"12\">\(SVG.escape(stage.stage)) (\(SVG.escape(stage.status)))</text>")
+            parts.append("<rect x=\"\(SVG.number(x))\" y=\"\(SVG.number(y))\" width=\"\(SVG.number(boxWidth))\" height=\"\(SVG.number(boxHeight))\" rx=\"5\" fill=\"\(statusColors[stage.status.rawValue] ?? "#eee")\" stroke=\"#555\"/>")
+            parts.append("<text x=\"\(SVG.number(x + 6))\" y=\"\(SVG.number(y + 17))\" font-size=\"12\">\(SVG.escape(stage.stage)) (\(stage.status.rawValue))</text>")
         }
         parts.append("</svg>")
         return parts.joined(separator: "\n")
@@ -90,12 +90,12 @@ public enum HTMLReport {
         for (index, stage) in stages.enumerated() {
             let y = row * Double(index)
             parts.append("<text x=\"4\" y=\"\(SVG.number(y + 14))\" font-size=\"11\">\(SVG.escape(stage.stage))</text>")
-            if let start = stage.startOffset, let finish = stage.endOffset, stage.status != "cached" {
+            if let start = stage.startOffset, let finish = stage.endOffset, stage.status != .cached {
                 let x = left + width * start / end, length = max(width * (finish - start) / end, 2)
-                parts.append("<rect x=\"\(SVG.number(x))\" y=\"\(SVG.number(y + 3))\" width=\"\(SVG.number(length))\" height=\"13\" fill=\"\(statusColors[stage.status] ?? "#ccc")\" stroke=\"#555\"/>")
+                parts.append("<rect x=\"\(SVG.number(x))\" y=\"\(SVG.number(y + 3))\" width=\"\(SVG.number(length))\" height=\"13\" fill=\"\(statusColors[stage.status.rawValue] ?? "#ccc")\" stroke=\"#555\"/>")
                 parts.append("<text x=\"\(SVG.number(x + length + 4))\" y=\"\(SVG.number(y + 14))\" font-size=\"10\">\(String(format: "%.2fs", stage.seconds))</text>")
             } else {
-                parts.append("<text x=\"\(SVG.number(left))\" y=\"\(SVG.number(y + 14))\" font-size=\"10\" fill=\"#777\">\(SVG.escape(stage.status))</text>")
+                parts.append("<text x=\"\(SVG.number(left))\" y=\"\(SVG.number(y + 14))\" font-size=\"10\" fill=\"#777\">\(stage.status.rawValue)</text>")
             }
         }
         let axis = row * Double(stages.count) + 18

@@ -5,7 +5,7 @@ import Orchestrator
 /// better side marked where the metric's direction is known.
 public enum RunDiff {
     public static func render(_ a: RunDetail, _ b: RunDetail) -> String {
-        var lines = ["a: \(a.run.id) (\(a.run.pipeline), \(a.run.status))", "b: \(b.run.id) (\(b.run.pipeline), \(b.run.status))", ""]
+        var lines = ["a: \(a.run.id) (\(a.run.pipeline), \(a.run.status.rawValue))", "b: \(b.run.id) (\(b.run.pipeline), \(b.run.status.rawValue))", ""]
         let names = Set(a.run.params.keys).union(b.run.params.keys).sorted().filter { a.run.params[$0] != b.run.params[$0] }
         if names.isEmpty {
             lines.append("params: no change")

@@ -22,7 +22,7 @@ struct RunsCommand: ParsableCommand {
             var rows = [["run", "pipeline", "status", "started (UTC)", "seconds", "commit"]]
             for run in runs {
                 let seconds = run.endedAt.map { String(format: "%.1f", $0.timeIntervalSince(run.startedAt)) } ?? "-"
-                rows.append([run.id, run.pipeline, run.status, TextFormat.time(run.startedAt), seconds, String((run.gitCommit ?? "-").prefix(10))])
+                rows.append([run.id, run.pipeline, run.status.rawValue, TextFormat.time(run.startedAt), seconds, String((run.gitCommit ?? "-").prefix(10))])
             }
             Console.line(Console.table(rows))
         }
@@ -44,11 +44,11 @@ struct RunsCommand: ParsableCommand {
                 pipeline  \(run.pipeline) (\(run.file), sha256 \(run.fileHash.prefix(12)))
                 commit    \(run.gitCommit ?? "-")
                 started   \(TextFormat.time(run.startedAt)) UTC
-                status    \(run.status)
+                status    \(run.status.rawValue)
                 """
             var stages = [["stage", "status", "seconds", "peak MB", "key", "reason"]]
             for stage in detail.stages {
-                stages.append([stage.stage, stage.status, String(format: "%.2f", stage.seconds),
+                stages.append([stage.stage, stage.status.rawValue, String(format: "%.2f", stage.seconds),
                                stage.peakMemoryBytes.map { String($0 / 1_048_576) } ?? "-", String(stage.key.prefix(12)), stage.reason])
             }
             text += "\n\n" + Console.table(stages)

@@ -76,6 +76,7 @@ struct RunCommand: ParsableCommand {
             throw ExitStatus.stageFailed
         case .gateFailed: throw ExitStatus.gateFailed
         case .interrupted: throw ExitStatus.interrupted
+        case .running: fatalError("a finished run is never running")
         }
     }
 }

@@ -5,13 +5,13 @@ import Testing
 
 @Suite("Run history")
 struct RunHistoryTests {
-    func run(_ id: String, pipeline: String = "p", at seconds: Double, status: String = "succeeded", params: [String: String] = [:]) -> RunRecord {
+    func run(_ id: String, pipeline: String = "p", at seconds: Double, status: RunStatus = .succeeded, params: [String: String] = [:]) -> RunRecord {
         RunRecord(id: id, pipeline: pipeline, file: "/p.yaml", fileHash: "abc", gitCommit: nil, startedAt: Date(timeIntervalSince1970: seconds),
                   endedAt: Date(timeIntervalSince1970: seconds + 1), status: status, params: params)
     }
 
     func stage(_ name: String, key: String) -> StageRecord {
-        StageRecord(stage: name, key: key, status: "ran", reason: "never run", seconds: 1, startOffset: 0, endOffset: 1,
+        StageRecord(stage: name, key: key, status: .ran, reason: "never run", seconds: 1, startOffset: 0, endOffset: 1,
                     peakMemoryBytes: 1_048_576, outputs: ["o": "/x"])
     }
 
@@ -36,7 +36,7 @@ struct RunHistoryTests {
                                                     "v3: stage dependencies"])
         let detail = try #require(try current.detail("r1"))
         #expect(detail.run.params == ["train.lr": "0.1"])
-        #expect(detail.stages == [StageRecord(stage: "train", key: "k1", status: "ran", reason: "never run", seconds: 2.5, startOffset: nil,
+        #expect(detail.stages == [StageRecord(stage: "train", key: "k1", status: .ran, reason: "never run", seconds: 2.5, startOffset: nil,
                                               endOffset: nil, peakMemoryBytes: nil, outputs: [:])])
         #expect(detail.metrics == [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.71)])
         // The migrated database takes new runs with the new columns.
@@ -69,7 +69,7 @@ struct RunHistoryTests {
         let history = try RunHistory(stateFolder: sandbox.stateFolder)
         try history.record(RunDetail(run: run("old", at: 100), stages: [], metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.75)],
                                      gates: []), artifacts: [])
-        try history.record(RunDetail(run: run("failed", at: 150, status: "gate_failed"), stages: [],
+        try history.record(RunDetail(run: run("failed", at: 150, status: .gateFailed), stages: [],
                                      metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.9)], gates: []), artifacts: [])
         let gates = try ["evaluate.click.auc": ">= 0.70", "evaluate.click.auc_vs_last": ">= -0.005", "evaluate.rating.rmse": "<= 0.35"]
             .sorted { $0.key < $1.key }.map { try Gate.parse(name: $0.key, condition: $0.value).get() }

@@ -43,15 +43,15 @@ struct HTMLReportTests {
             {"click": {"auc": 0.65}, "gate_weights": {"click": [0.7, 0.3], "rating": [0.4, 0.6]},
              "importance": {"click": [{"feature": "item_id", "drop": 0.05}, {"feature": "price", "drop": 0.01}]}}
             """)
-        func stage(_ name: String, _ status: String, upstream: [String], outputs: [String: String] = [:], start: Double?) -> StageRecord {
+        func stage(_ name: String, _ status: StageStatus, upstream: [String], outputs: [String: String] = [:], start: Double?) -> StageRecord {
             StageRecord(stage: name, key: name, status: status, reason: "", seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
                         peakMemoryBytes: nil, outputs: outputs, upstream: upstream)
         }
         let run = RunRecord(id: "r2", pipeline: "quick<start>", file: "/p.yaml", fileHash: "", gitCommit: nil, startedAt: Date(), endedAt: nil,
-                            status: "gate_failed", params: [:])
-        let detail = RunDetail(run: run, stages: [stage("collect", "cached", upstream: [], start: nil),
-                                                  stage("train", "ran", upstream: ["collect"], outputs: ["history": history], start: 0),
-                                                  stage("evaluate", "ran", upstream: ["train"], outputs: ["metrics": metrics], start: 1)],
+                            status: .gateFailed, params: [:])
+        let detail = RunDetail(run: run, stages: [stage("collect", .cached, upstream: [], start: nil),
+                                                  stage("train", .ran, upstream: ["collect"], outputs: ["history": history], start: 0),
+                                                  stage("evaluate", .ran, upstream: ["train"], outputs: ["metrics": metrics], start: 1)],
                                metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.65)],
                                gates: [GateResult(gate: "evaluate.click.auc", condition: ">= 0.7", value: 0.65, passed: false, message: "fails")])
         var previous = detail

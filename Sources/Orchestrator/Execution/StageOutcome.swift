@@ -30,15 +30,22 @@ public struct StageOutcome: Codable, Sendable {
     public var error: String?
 }
 
+/// Where a run stands, in reports and in the history.
+public enum RunStatus: String, Codable, Sendable {
+    /// Started and not yet recorded as finished (its process holds the run's lease).
+    case running
+    case succeeded, failed
+    /// Stopped by Ctrl-C or SIGTERM, or found killed by a later mtrec.
+    case interrupted
+    /// Every stage succeeded but a metric gate failed: nothing was published.
+    case gateFailed = "gate_failed"
+    /// Every stage and gate passed but a publish copy could not be made.
+    case publishFailed = "publish_failed"
+}
+
 /// The result of a whole run.
 public struct RunOutcome: Codable, Sendable {
-    public enum Status: String, Codable, Sendable {
-        case succeeded, failed, interrupted
-        /// Every stage succeeded but a metric gate failed: nothing was published.
-        case gateFailed = "gate_failed"
-        /// Every stage and gate passed but a publish copy could not be made.
-        case publishFailed = "publish_failed"
-    }
+    public typealias Status = RunStatus
 
     public var pipeline: String
     public var file: String

@@ -6,8 +6,8 @@ import GRDB
 /// mtrec that can take the lock knows the run was killed and marks it
 /// `interrupted`, and `mtrec runs` lists every run ever started.
 public final class RunLease: @unchecked Sendable {
-    public static let running = "running"
-    public static let abandoned = "interrupted"
+    public static let running = RunStatus.running
+    public static let abandoned = RunStatus.interrupted
 
     private let lock: FileKeyLock
     private let path: String
@@ -45,7 +45,7 @@ extension RunHistory {
     /// Marks every `running` run whose process is gone as `interrupted`.
     func markAbandonedRuns() throws {
         let candidates = try database.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = ?", arguments: [RunLease.running])
+            try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = ?", arguments: [RunLease.running.rawValue])
         }
         for id in candidates {
             let path = Self.leasePath(locksFolder, id)
@@ -53,7 +53,7 @@ extension RunHistory {
             guard let lock = FileKeyLock(tryingPath: path) else { continue }
             try database.write { db in
                 try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ? AND status = ?",
-                               arguments: [RunLease.abandoned, id, RunLease.running])
+                               arguments: [RunLease.abandoned.rawValue, id, RunLease.running.rawValue])
             }
             unlink(path)
             lock.release()
@@ -68,6 +68,6 @@ extension RunHistory {
                 git_commit = excluded.git_commit, started_at = excluded.started_at, ended_at = excluded.ended_at,
                 status = excluded.status, params = excluded.params
             """).execute(arguments: [run.id, run.pipeline, run.file, run.fileHash, run.gitCommit, run.startedAt.timeIntervalSince1970,
-                                     run.endedAt?.timeIntervalSince1970, run.status, Self.json(run.params)])
+                                     run.endedAt?.timeIntervalSince1970, run.status.rawValue, Self.json(run.params)])
     }
 }

@@ -10,7 +10,7 @@ public struct RunRecord: Sendable, Equatable {
     public var gitCommit: String?
     public var startedAt: Date
     public var endedAt: Date?
-    public var status: String
+    public var status: RunStatus
     /// Resolved params, flattened: "params.seed", "train.learning_rate" -> canonical JSON.
     public var params: [String: String]
 }
@@ -18,7 +18,7 @@ public struct RunRecord: Sendable, Equatable {
 public struct StageRecord: Sendable, Equatable {
     public var stage: String
     public var key: String
-    public var status: String
+    public var status: StageStatus
     public var reason: String
     public var seconds: Double
     public var startOffset: Double?
@@ -62,7 +62,7 @@ extension RunHistory {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for stage in detail.stages {
-                try stageInsert.execute(arguments: [run.id, stage.stage, stage.key, stage.status, stage.reason, stage.seconds, stage.startOffset,
+                try stageInsert.execute(arguments: [run.id, stage.stage, stage.key, stage.status.rawValue, stage.reason, stage.seconds, stage.startOffset,
                                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs), Self.list(stage.upstream)])
             }
             let metricInsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)")
@@ -96,7 +96,7 @@ extension RunHistory {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
             let stages = try Row.fetchAll(db, sql: "SELECT * FROM stage_executions WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
-                StageRecord(stage: row["stage"], key: row["key"], status: row["status"], reason: row["reason"], seconds: row["seconds"],
+                StageRecord(stage: row["stage"], key: row["key"], status: Self.stageStatus(row["status"]), reason: row["reason"], seconds: row["seconds"],
                             startOffset: row["start_offset"], endOffset: row["end_offset"], peakMemoryBytes: row["peak_memory_bytes"],
                             outputs: Self.dictionary(row["outputs"]), upstream: Self.decodeList(row["upstream"]))
             }
@@ -139,11 +139,16 @@ extension RunHistory {
         }
     }
 
+    /// Statuses are written by mtrec from these enums; a row from a newer
+    /// mtrec with a status this one does not know reads as failed.
+    static func runStatus(_ text: String) -> RunStatus { RunStatus(rawValue: text) ?? .failed }
+    static func stageStatus(_ text: String) -> StageStatus { StageStatus(rawValue: text) ?? .failed }
+
     private static func runRecord(_ row: Row) -> RunRecord {
         RunRecord(id: row["id"], pipeline: row["pipeline"], file: row["file"], fileHash: row["file_hash"], gitCommit: row["git_commit"],
                   startedAt: Date(timeIntervalSince1970: row["started_at"]),
                   endedAt: (row["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
-                  status: row["status"], params: dictionary(row["params"]))
+                  status: runStatus(row["status"]), params: dictionary(row["params"]))
     }
 
     static func json(_ dictionary: [String: String]) -> String {

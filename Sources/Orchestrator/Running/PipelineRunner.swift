@@ -102,10 +102,10 @@ public struct PipelineRunner {
 
     static func detail(of outcome: RunOutcome, started: RunRecord, pipeline: ResolvedPipeline, metrics: [MetricRecord]) -> RunDetail {
         var run = started
-        run.status = outcome.status.rawValue
+        run.status = outcome.status
         run.endedAt = outcome.startedAt.addingTimeInterval(outcome.seconds)
         let stages = outcome.stages.map { stage in
-            StageRecord(stage: stage.name, key: stage.key, status: stage.status.rawValue, reason: stage.error ?? stage.reason,
+            StageRecord(stage: stage.name, key: stage.key, status: stage.status, reason: stage.error ?? stage.reason,
                         seconds: stage.seconds, startOffset: stage.startOffset, endOffset: stage.endOffset,
                         peakMemoryBytes: stage.peakMemoryBytes, outputs: stage.outputs,
                         upstream: pipeline.stage(stage.name)?.dependencies ?? [])
