@@ -58,13 +58,9 @@ struct ReferenceCheckTests {
     }
 
     static func validate(_ text: String) throws -> [String] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("refs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("p.yaml")
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        let loader = PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions)
-        return loader.load(file.path).diagnostics.map { $0.description.replacingOccurrences(of: file.path, with: "p.yaml") }
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        return try harness.validate(text).diagnostics.map { $0.description.replacingOccurrences(of: harness.path("p.yaml"), with: "p.yaml") }
     }
 
     @Test func theCorrectPipelineIsValid() throws {
@@ -101,19 +97,16 @@ struct ReferenceCheckTests {
     }
 
     @Test func columnsOfAFileAreCheckedOnlyWhenTheFileDeclaresThem() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("refs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try "u,i,r\n1,2,3\n".write(to: folder.appendingPathComponent("e.csv"), atomically: true, encoding: .utf8)
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        try harness.write("e.csv", "u,i,r\n1,2,3\n")
         func validate(_ collectWith: String) throws -> [String] {
-            let file = folder.appendingPathComponent("p.yaml")
-            try """
+            try harness.validate("""
                 name: f
                 stages:
                   collect: {uses: collect, inputs: {file: e.csv}, with: {source: file\(collectWith)}}
                   clean: {uses: clean, inputs: {events: collect.events}, with: {binary_labels: [liked]}}
-                """.write(to: file, atomically: true, encoding: .utf8)
-            return PipelineLoader(embeddedManifests: BuiltinManifests.all).load(file.path).diagnostics.map(\.description)
+                """).diagnostics.map(\.description)
         }
         #expect(try validate("") == [], "a header's columns are unknown until the file is read")
         let declared = try validate(", columns: [u, i, r]")

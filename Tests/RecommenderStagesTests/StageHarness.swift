@@ -15,6 +15,13 @@ struct StageHarness {
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
 
+    /// Validates the pipeline `text`, written here as `name`, against the
+    /// built-in catalog (expressions checked too).
+    func validate(_ text: String, as name: String = "p.yaml") throws -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
+        let file = try write(name, text)
+        return PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions).load(file)
+    }
+
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     @discardableResult

@@ -34,10 +34,9 @@ struct TypedParamsTests {
     }
 
     @Test func everyParamOfEveryBuiltinManifestReachesItsStageTyped() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("typed-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try "x".write(to: folder.appendingPathComponent("input.txt"), atomically: true, encoding: .utf8)
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        try harness.write("input.txt", "x")
         let stages = Dictionary(uniqueKeysWithValues: RecommenderStages.all.map { ($0.name, $0) })
 
         for manifest in StageHarness.catalog.names.compactMap({ StageHarness.catalog[$0] }) {
@@ -47,14 +46,12 @@ struct TypedParamsTests {
             let inputs = manifest.inputs.map { "      \($0.name): input.txt" }.joined(separator: "\n")
             let yaml = "name: roundtrip\nstages:\n  s:\n    uses: \(manifest.name)\n"
                 + (inputs.isEmpty ? "" : "    inputs:\n\(inputs)\n") + (with.isEmpty ? "" : "    with:\n\(with)\n")
-            let file = folder.appendingPathComponent("\(manifest.name).yaml")
-            try yaml.write(to: file, atomically: true, encoding: .utf8)
-            let (pipeline, diagnostics) = PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions).load(file.path)
+            let (pipeline, diagnostics) = try harness.validate(yaml, as: "\(manifest.name).yaml")
             let resolved = try #require(pipeline?.stage("s"), "\(manifest.name): \(diagnostics.map(\.description))")
 
             // The job file a stage process reads: encoded, written, decoded.
             let job = StageJob(pipeline: "roundtrip", stage: "s", definition: "", builtin: manifest.name, params: resolved.paramValues,
-                               inputs: [:], outputs: [:], workingDirectory: folder.path, stdoutLog: "", stderrLog: "")
+                               inputs: [:], outputs: [:], workingDirectory: harness.folder.path, stdoutLog: "", stderrLog: "")
             let received = try JSONDecoder().decode(StageJob.self, from: JSONEncoder().encode(job)).params
             for (name, written) in values {
                 let declared = try #require(manifest.param(name))
@@ -71,12 +68,10 @@ struct TypedParamsTests {
     }
 
     @Test func aNonNumberInAnIntListIsAnErrorAtItsElement() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("typed-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try "x".write(to: folder.appendingPathComponent("t.json"), atomically: true, encoding: .utf8)
-        let file = folder.appendingPathComponent("p.yaml")
-        try """
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        try harness.write("t.json", "x")
+        let (pipeline, diagnostics) = try harness.validate("""
             name: p
             stages:
               build_model:
@@ -85,8 +80,7 @@ struct TypedParamsTests {
                 with:
                   tasks: {click: binary, rating: regresion}
                   tower_units: [32, eight]
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let (pipeline, diagnostics) = PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions).load(file.path)
+            """)
         #expect(pipeline == nil)
         let messages = diagnostics.map(\.description)
         #expect(messages.count == 2, "\(messages)")

@@ -9,17 +9,12 @@ struct CleanStage: BuiltinStage {
     let name = "clean"
 
     struct Params: Decodable {
-        var derive: [String: String]
-        var dropDuplicates: Bool
-        var missing: [String: String]
-        var userColumn: String
-        var itemColumn: String
-        var minUserEvents: Int
-        var minItemEvents: Int
-        var clip: [String: [Double]]
+        var derive, missing: [String: String]
+        var clip, labelRanges: [String: [Double]]
         var binaryLabels: [String]
-        var labelRanges: [String: [Double]]
-        var pseudonymizeSalt: String
+        var userColumn, itemColumn, pseudonymizeSalt: String
+        var minUserEvents, minItemEvents: Int
+        var dropDuplicates: Bool
         var maxRejectedShare: Double
 
         enum CodingKeys: String, CodingKey {

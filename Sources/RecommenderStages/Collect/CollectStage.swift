@@ -10,23 +10,14 @@ struct CollectStage: BuiltinStage {
         enum Source: String, Decodable { case simulate, simulateImplicit = "simulate_implicit", mmoeSynthetic = "mmoe_synthetic", file }
         enum Format: String, Decodable { case auto, csv, jsonl }
         var source: Source
-        var seed: Int
-        var users: Int
-        var items: Int
-        var impressions: Int
-        var rows: Int
-        var dimensions: Int
-        var correlation: Double
         var format: Format
+        var seed, users, items, impressions, rows, dimensions, maxFieldBytes: Int
+        var correlation, maxRejectedShare: Double
         var delimiter: String
         /// nil: a header line unless `columns` names the columns.
         var header: Bool?
-        var columns: [String]
+        var columns, missing, select: [String]
         var types: [String: DelimitedFile.ColumnType]
-        var missing: [String]
-        var select: [String]
-        var maxFieldBytes: Int
-        var maxRejectedShare: Double
 
         enum CodingKeys: String, CodingKey {
             case source, seed, users, items, impressions, rows, dimensions, correlation, format, delimiter, header, columns, types,

@@ -10,12 +10,10 @@ struct EvaluateStage: BuiltinStage {
     let name = "evaluate"
 
     struct Params: Decodable {
-        var k: Int
+        var k, importanceTop, seed: Int
         var relevanceTask: String
         var easeLambda: Double
         var importance: Bool
-        var importanceTop: Int
-        var seed: Int
 
         enum CodingKeys: String, CodingKey {
             case k, importance, seed, relevanceTask = "relevance_task", easeLambda = "ease_lambda", importanceTop = "importance_top"

@@ -9,26 +9,15 @@ struct FeaturesStage: BuiltinStage {
     let name = "features"
 
     struct Params: Decodable {
-        var categorical: [String]
-        var numeric: [String]
-        var transforms: [String: String]
+        var categorical, numeric, userFeatures, itemFeatures, keep: [String]
+        var transforms, labels, positiveLabels: [String: String]
         var hashBuckets: [String: Int]
-        var minCount: Int
-        var labels: [String: String]
-        var positiveLabels: [String: String]
-        var negatives: [String: ParamValue]
         var fillMissingLabels: [String: Double]
-        var userColumn: String
-        var itemColumn: String
-        var userFeatures: [String]
-        var itemFeatures: [String]
-        var keep: [String]
+        var negatives: [String: ParamValue]
+        var minCount, seed: Int
+        var userColumn, itemColumn, timeColumn: String
         var split: Splitter.Method
-        var timeColumn: String
-        var validFraction: Double
-        var testFraction: Double
-        var seed: Int
-        var leakageThreshold: Double
+        var validFraction, testFraction, leakageThreshold: Double
 
         enum CodingKeys: String, CodingKey {
             case categorical, numeric, transforms, labels, negatives, keep, split, seed

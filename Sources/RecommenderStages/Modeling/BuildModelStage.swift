@@ -11,18 +11,11 @@ struct BuildModelStage: BuiltinStage {
         var architecture: ModelKind
         var tasks: [String: TaskType]
         var clickTask: String
-        var embeddingDim: Int
-        var bottomUnits: [Int]
-        var towerUnits: [Int]
-        var experts: Int
-        var taskExperts: Int
-        var expertUnits: Int
-        var levels: Int
-        var crossLayers: Int
+        var bottomUnits, towerUnits: [Int]
+        var embeddingDim, experts, taskExperts, expertUnits, levels, crossLayers, seed: Int
         var fm: Bool
         var dropout: Double
         var initialization: Dense.Initialization
-        var seed: Int
 
         enum CodingKeys: String, CodingKey {
             case architecture, tasks, experts, levels, fm, dropout, initialization, seed
@@ -91,9 +84,8 @@ struct JointLossStage: BuiltinStage {
         enum Loss: String, Decodable { case bce, mse, huber }
         var losses: [String: Loss]
         var weights: [String: Double]
-        var huberDelta: Double
+        var huberDelta, lambda: Double
         var weighting: LossWeighting
-        var lambda: Double
 
         enum CodingKeys: String, CodingKey {
             case losses, weights, weighting, lambda, huberDelta = "huber_delta"

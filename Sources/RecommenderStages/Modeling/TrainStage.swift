@@ -10,16 +10,10 @@ struct TrainStage: BuiltinStage {
 
     struct Params: Decodable {
         var optimizer: OptimizerKind
-        var learningRate: Double
-        var momentum: Double
-        var weightDecay: Double
-        var batchSize: Int
-        var epochs: Int
-        var clipNorm: Double
+        var learningRate, momentum, weightDecay, clipNorm: Double
+        var batchSize, epochs, patience, seed, threads: Int
+        /// A validation metric (click.auc, loss) or "" for none.
         var earlyStopping: String
-        var patience: Int
-        var seed: Int
-        var threads: Int
 
         enum CodingKeys: String, CodingKey {
             case optimizer, momentum, epochs, patience, seed, threads

@@ -10,18 +10,14 @@ struct RetrieveStage: BuiltinStage {
     struct Params: Decodable {
         enum Method: String, Decodable { case popularity, ease, itemKNN = "item_knn", twoTower = "two_tower" }
         var method: Method
-        var candidatesPerUser: Int
+        var candidatesPerUser, neighbours, maxItems: Int
+        /// ease's L2 penalty.
         var lambda: Double
-        var weightLabel: String
-        var neighbours: Int
-        var segmentColumn: String
+        var weightLabel, segmentColumn: String
+        /// two_tower's settings.
         var towerUnits: [Int]
-        var dimension: Int
-        var epochs: Int
-        var batchSize: Int
+        var dimension, epochs, batchSize, seed: Int
         var learningRate: Double
-        var seed: Int
-        var maxItems: Int
 
         enum CodingKeys: String, CodingKey {
             case method, lambda, neighbours, dimension, epochs, seed

@@ -13,11 +13,9 @@ struct RankStage: BuiltinStage {
     static let signals = ["popularity", "retrieval"]
 
     struct Params: Decodable {
-        var expression: String
-        var topK: Int
+        var expression, categoryColumn: String
+        var topK, maxPerCategory: Int
         var excludeSeen: Bool
-        var maxPerCategory: Int
-        var categoryColumn: String
 
         enum CodingKeys: String, CodingKey {
             case expression, topK = "top_k", excludeSeen = "exclude_seen", maxPerCategory = "max_per_category",
