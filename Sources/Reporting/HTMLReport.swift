@@ -47,49 +47,49 @@ public enum HTMLReport {
     static let statusColors = ["ran": "#8fd19e", "cached": "#d6d8db", "failed": "#f5a3a3", "blocked": "#ffd59a", "skipped": "#f1f1f1"]
 
     /// Stages in rows by depth (longest path from a source), top to bottom, edges as lines.
-    static func dag(_ stages: [StageRecord]) -> String {
+    static func dag(_ stages: [StageExecution]) -> String {
         var depth: [String: Int] = [:]
         func level(_ name: String, _ seen: Set<String> = []) -> Int {
             if let known = depth[name] { return known }
-            let stage = stages.first { $0.stage == name }
+            let stage = stages.first { $0.name == name }
             let value = (stage?.upstream ?? []).filter { !seen.contains($0) }.map { level($0, seen.union([name])) + 1 }.max() ?? 0
             depth[name] = value
             return value
         }
-        for stage in stages { _ = level(stage.stage) }
+        for stage in stages { _ = level(stage.name) }
         var placedInRow: [Int: Int] = [:], position: [String: (Double, Double)] = [:]
         let (boxWidth, boxHeight, columnGap, rowGap) = (150.0, 26.0, 24.0, 16.0)
         for stage in stages {
-            let row = depth[stage.stage] ?? 0, column = placedInRow[row, default: 0]
+            let row = depth[stage.name] ?? 0, column = placedInRow[row, default: 0]
             placedInRow[row] = column + 1
-            position[stage.stage] = (10 + Double(column) * (boxWidth + columnGap), 10 + Double(row) * (boxHeight + rowGap))
+            position[stage.name] = (10 + Double(column) * (boxWidth + columnGap), 10 + Double(row) * (boxHeight + rowGap))
         }
         let width = (position.values.map(\.0).max() ?? 0) + boxWidth + 20, height = (position.values.map(\.1).max() ?? 0) + boxHeight + 20
         var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVG.number(width))\" height=\"\(SVG.number(height))\" role=\"img\">"]
         for stage in stages {
-            guard let (x2, y2) = position[stage.stage] else { continue }
+            guard let (x2, y2) = position[stage.name] else { continue }
             for upstream in stage.upstream {
                 guard let (x1, y1) = position[upstream] else { continue }
                 parts.append("<line x1=\"\(SVG.number(x1 + boxWidth / 2))\" y1=\"\(SVG.number(y1 + boxHeight))\" x2=\"\(SVG.number(x2 + boxWidth / 2))\" y2=\"\(SVG.number(y2))\" stroke=\"#888\"/>")
             }
         }
         for stage in stages {
-            guard let (x, y) = position[stage.stage] else { continue }
+            guard let (x, y) = position[stage.name] else { continue }
             parts.append("<rect x=\"\(SVG.number(x))\" y=\"\(SVG.number(y))\" width=\"\(SVG.number(boxWidth))\" height=\"\(SVG.number(boxHeight))\" rx=\"5\" fill=\"\(statusColors[stage.status.rawValue] ?? "#eee")\" stroke=\"#555\"/>")
-            parts.append("<text x=\"\(SVG.number(x + 6))\" y=\"\(SVG.number(y + 17))\" font-size=\"12\">\(SVG.escape(stage.stage)) (\(stage.status.rawValue))</text>")
+            parts.append("<text x=\"\(SVG.number(x + 6))\" y=\"\(SVG.number(y + 17))\" font-size=\"12\">\(SVG.escape(stage.name)) (\(stage.status.rawValue))</text>")
         }
         parts.append("</svg>")
         return parts.joined(separator: "\n")
     }
 
     /// A bar per stage from its start to its end; cached stages are marked at 0.
-    static func timeline(_ stages: [StageRecord]) -> String {
+    static func timeline(_ stages: [StageExecution]) -> String {
         let end = max(stages.compactMap(\.endOffset).max() ?? 0, 0.001)
         let (left, width, row) = (130.0, 560.0, 20.0)
         var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVG.number(left + width + 80))\" height=\"\(SVG.number(row * Double(stages.count) + 24))\" role=\"img\">"]
         for (index, stage) in stages.enumerated() {
             let y = row * Double(index)
-            parts.append("<text x=\"4\" y=\"\(SVG.number(y + 14))\" font-size=\"11\">\(SVG.escape(stage.stage))</text>")
+            parts.append("<text x=\"4\" y=\"\(SVG.number(y + 14))\" font-size=\"11\">\(SVG.escape(stage.name))</text>")
             if let start = stage.startOffset, let finish = stage.endOffset, stage.status != .cached {
                 let x = left + width * start / end, length = max(width * (finish - start) / end, 2)
                 parts.append("<rect x=\"\(SVG.number(x))\" y=\"\(SVG.number(y + 3))\" width=\"\(SVG.number(length))\" height=\"13\" fill=\"\(statusColors[stage.status.rawValue] ?? "#ccc")\" stroke=\"#555\"/>")
@@ -106,7 +106,7 @@ public enum HTMLReport {
     }
 
     /// Loss per task per epoch and validation metrics, from each stage's `history` output.
-    static func trainingCurves(_ stages: [StageRecord]) -> String {
+    static func trainingCurves(_ stages: [StageExecution]) -> String {
         var figures: [String] = []
         for stage in stages {
             guard let path = stage.outputs["history"], let data = FileManager.default.contents(atPath: path),
@@ -114,7 +114,7 @@ public enum HTMLReport {
                   let records = object["records"] as? [[String: Any]], !records.isEmpty else { continue }
             let losses = records.map { $0["trainLoss"] as? [String: Double] ?? [:] }
             let tasks = Array(Set(losses.flatMap(\.keys))).sorted()
-            figures.append(SVG.lineChart(title: "\(stage.stage): training loss per task",
+            figures.append(SVG.lineChart(title: "\(stage.name): training loss per task",
                                          series: tasks.map { task in (task, losses.map { $0[task] ?? .nan }) }))
             var validation: [String: [Double]] = [:]
             for (index, record) in records.enumerated() {
@@ -127,7 +127,7 @@ public enum HTMLReport {
                 }
             }
             if !validation.isEmpty {
-                figures.append(SVG.lineChart(title: "\(stage.stage): validation", series: validation.keys.sorted().map { ($0, validation[$0]!) }))
+                figures.append(SVG.lineChart(title: "\(stage.name): validation", series: validation.keys.sorted().map { ($0, validation[$0]!) }))
             }
         }
         return figures.map { "<figure>\($0)</figure>" }.joined(separator: "\n")
@@ -159,7 +159,7 @@ public enum HTMLReport {
     }
 
     /// The gate heatmap and importance bars from the evaluation's metrics file.
-    static func evaluationFigures(_ stages: [StageRecord]) -> (String, String) {
+    static func evaluationFigures(_ stages: [StageExecution]) -> (String, String) {
         var heatmap = "", importance = ""
         for stage in stages {
             guard let path = stage.outputs["metrics"], let data = FileManager.default.contents(atPath: path),

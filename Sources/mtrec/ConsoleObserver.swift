@@ -35,7 +35,7 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
         say("\(Console.paint("  \(name) |", "2")) \(line)")
     }
 
-    func stageFinished(_ outcome: StageOutcome) {
+    func stageFinished(_ outcome: StageExecution) {
         switch outcome.status {
         case .ran:
             say("\(Console.paint("done  ", "32")) \(outcome.name)  \(String(format: "%.2fs", outcome.seconds))")

@@ -48,7 +48,7 @@ struct RunsCommand: ParsableCommand {
                 """
             var stages = [["stage", "status", "seconds", "peak MB", "key", "reason"]]
             for stage in detail.stages {
-                stages.append([stage.stage, stage.status.rawValue, String(format: "%.2f", stage.seconds),
+                stages.append([stage.name, stage.status.rawValue, String(format: "%.2f", stage.seconds),
                                stage.peakMemoryBytes.map { String($0 / 1_048_576) } ?? "-", String(stage.key.prefix(12)), stage.reason])
             }
             text += "\n\n" + Console.table(stages)

@@ -10,9 +10,9 @@ struct RunHistoryTests {
                   endedAt: Date(timeIntervalSince1970: seconds + 1), status: status, params: params)
     }
 
-    func stage(_ name: String, key: String) -> StageRecord {
-        StageRecord(stage: name, key: key, status: .ran, reason: "never run", seconds: 1, startOffset: 0, endOffset: 1,
-                    peakMemoryBytes: 1_048_576, outputs: ["o": "/x"])
+    func stage(_ name: String, key: String) -> StageExecution {
+        StageExecution(name: name, status: .ran, reason: "never run", key: key, seconds: 1, startOffset: 0, endOffset: 1,
+                       outputs: ["o": "/x"], peakMemoryBytes: 1_048_576)
     }
 
     @Test func anOldDatabaseIsMigratedAndKeepsItsRuns() throws {
@@ -36,8 +36,7 @@ struct RunHistoryTests {
                                                     "v3: stage dependencies"])
         let detail = try #require(try current.detail("r1"))
         #expect(detail.run.params == ["train.lr": "0.1"])
-        #expect(detail.stages == [StageRecord(stage: "train", key: "k1", status: .ran, reason: "never run", seconds: 2.5, startOffset: nil,
-                                              endOffset: nil, peakMemoryBytes: nil, outputs: [:])])
+        #expect(detail.stages == [StageExecution(name: "train", status: .ran, reason: "never run", key: "k1", seconds: 2.5, outputs: [:])])
         #expect(detail.metrics == [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.71)])
         // The migrated database takes new runs with the new columns.
         try current.record(RunDetail(run: run("r2", at: 200), stages: [stage("train", key: "k2")], metrics: [], gates: []), artifacts: [("k2", 10)])

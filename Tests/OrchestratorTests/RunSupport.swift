@@ -8,7 +8,7 @@ final class RecordingObserver: RunObserver, @unchecked Sendable {
     var started: [String] { lock.withLock { startedNames } }
 
     func stageStarted(_ name: String, reason: RunReason) { lock.withLock { startedNames.append(name) } }
-    func stageFinished(_ outcome: StageOutcome) {}
+    func stageFinished(_ outcome: StageExecution) {}
 }
 
 extension Sandbox {
@@ -35,5 +35,5 @@ extension Sandbox {
 
 extension RunOutcome {
     func status(_ stage: String) -> StageStatus? { stages.first { $0.name == stage }?.status }
-    func stage(_ name: String) -> StageOutcome? { stages.first { $0.name == name } }
+    func stage(_ name: String) -> StageExecution? { stages.first { $0.name == name } }
 }

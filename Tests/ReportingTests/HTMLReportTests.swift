@@ -43,9 +43,9 @@ struct HTMLReportTests {
             {"click": {"auc": 0.65}, "gate_weights": {"click": [0.7, 0.3], "rating": [0.4, 0.6]},
              "importance": {"click": [{"feature": "item_id", "drop": 0.05}, {"feature": "price", "drop": 0.01}]}}
             """)
-        func stage(_ name: String, _ status: StageStatus, upstream: [String], outputs: [String: String] = [:], start: Double?) -> StageRecord {
-            StageRecord(stage: name, key: name, status: status, reason: "", seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
-                        peakMemoryBytes: nil, outputs: outputs, upstream: upstream)
+        func stage(_ name: String, _ status: StageStatus, upstream: [String], outputs: [String: String] = [:], start: Double?) -> StageExecution {
+            StageExecution(name: name, status: status, reason: "", key: name, seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
+                           outputs: outputs, upstream: upstream)
         }
         let run = RunRecord(id: "r2", pipeline: "quick<start>", file: "/p.yaml", fileHash: "", gitCommit: nil, startedAt: Date(), endedAt: nil,
                             status: .gateFailed, params: [:])

@@ -5,7 +5,7 @@ import Foundation
 /// blocks its descendants; independent stages still finish and are cached.
 public final class Scheduler: @unchecked Sendable {
     fileprivate enum State {
-        case pending, running, finished(StageOutcome)
+        case pending, running, finished(StageExecution)
     }
 
     private let pipeline: ResolvedPipeline
@@ -43,7 +43,7 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// Runs the plan to the end and returns each stage's outcome in file order.
-    public func run() -> [StageOutcome] {
+    public func run() -> [StageExecution] {
         queue.sync {
             for planned in plan.stages {
                 let stage = pipeline.stage(planned.name)!
@@ -142,7 +142,7 @@ public final class Scheduler: @unchecked Sendable {
     /// One attempt at a stage: lock its key, stage, run, commit. Every way
     /// out that leaves no outputs goes through the one `catch`, which
     /// discards the staging area and describes the failure.
-    private func execute(_ stage: ResolvedStage, _ planned: PlannedStage) -> (outcome: StageOutcome, artifact: StoredArtifact?) {
+    private func execute(_ stage: ResolvedStage, _ planned: PlannedStage) -> (outcome: StageExecution, artifact: StoredArtifact?) {
         let started = elapsed()
         var staging: StagingArea?
         var job: StageJob?
@@ -232,14 +232,14 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     private func outcome(_ stage: ResolvedStage, _ planned: PlannedStage, _ status: StageStatus, reason: String,
-                         artifact: StoredArtifact? = nil, started: Double? = nil) -> StageOutcome {
+                         artifact: StoredArtifact? = nil, started: Double? = nil) -> StageExecution {
         let now = started.map { _ in elapsed() }
         var uses: String?
         if case .manifest(let name, let version, _) = stage.definition { uses = "\(name)@\(version)" }
-        return StageOutcome(name: stage.name, uses: uses, command: stage.definition.commandTemplate?.display, status: status, reason: reason,
+        return StageExecution(name: stage.name, uses: uses, command: stage.definition.commandTemplate?.display, status: status, reason: reason,
                             key: planned.key.hex, seconds: started.map { now! - $0 } ?? 0,
                             startOffset: started, endOffset: now,
-                            outputs: artifact?.outputs.mapValues(\.path) ?? [:])
+                            outputs: artifact?.outputs.mapValues(\.path) ?? [:], upstream: stage.dependencies)
     }
 
     private func elapsed() -> Double {

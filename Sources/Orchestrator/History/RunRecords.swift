@@ -15,20 +15,6 @@ public struct RunRecord: Sendable, Equatable {
     public var params: [String: String]
 }
 
-public struct StageRecord: Sendable, Equatable {
-    public var stage: String
-    public var key: String
-    public var status: StageStatus
-    public var reason: String
-    public var seconds: Double
-    public var startOffset: Double?
-    public var endOffset: Double?
-    public var peakMemoryBytes: Int64?
-    public var outputs: [String: String]
-    /// The stages this one waited for (the DAG's edges).
-    public var upstream: [String] = []
-}
-
 public struct MetricRecord: Sendable, Equatable {
     public var stage: String
     public var name: String
@@ -44,7 +30,7 @@ public struct MetricRecord: Sendable, Equatable {
 /// A run with everything recorded about it.
 public struct RunDetail: Sendable {
     public var run: RunRecord
-    public var stages: [StageRecord]
+    public var stages: [StageExecution]
     public var metrics: [MetricRecord]
     public var gates: [GateResult]
 }
@@ -62,7 +48,7 @@ extension RunHistory {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for stage in detail.stages {
-                try stageInsert.execute(arguments: [run.id, stage.stage, stage.key, stage.status.rawValue, stage.reason, stage.seconds, stage.startOffset,
+                try stageInsert.execute(arguments: [run.id, stage.name, stage.key, stage.status.rawValue, stage.error ?? stage.reason, stage.seconds, stage.startOffset,
                                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs), Self.list(stage.upstream)])
             }
             let metricInsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)")
@@ -96,9 +82,10 @@ extension RunHistory {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
             let stages = try Row.fetchAll(db, sql: "SELECT * FROM stage_executions WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
-                StageRecord(stage: row["stage"], key: row["key"], status: Self.stageStatus(row["status"]), reason: row["reason"], seconds: row["seconds"],
-                            startOffset: row["start_offset"], endOffset: row["end_offset"], peakMemoryBytes: row["peak_memory_bytes"],
-                            outputs: Self.dictionary(row["outputs"]), upstream: Self.decodeList(row["upstream"]))
+                StageExecution(name: row["stage"], status: Self.stageStatus(row["status"]), reason: row["reason"], key: row["key"],
+                               seconds: row["seconds"], startOffset: row["start_offset"], endOffset: row["end_offset"],
+                               outputs: Self.dictionary(row["outputs"]), upstream: Self.decodeList(row["upstream"]),
+                               peakMemoryBytes: row["peak_memory_bytes"])
             }
             let metrics = try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY stage, name", arguments: [id]).map { row in
                 MetricRecord(stage: row["stage"], name: row["name"], value: row["value"])

@@ -91,7 +91,7 @@ public struct PipelineRunner {
     }
 
     /// Metrics from every stage that has outputs (ran or cached).
-    static func metrics(of pipeline: ResolvedPipeline, stages: [StageOutcome]) -> [MetricRecord] {
+    static func metrics(of pipeline: ResolvedPipeline, stages: [StageExecution]) -> [MetricRecord] {
         stages.flatMap { outcome -> [MetricRecord] in
             guard let stage = pipeline.stage(outcome.name), outcome.status == .ran || outcome.status == .cached else { return [] }
             return stage.metricsOutputs.compactMap { outcome.outputs[$0] }.flatMap { path in
@@ -104,13 +104,7 @@ public struct PipelineRunner {
         var run = started
         run.status = outcome.status
         run.endedAt = outcome.startedAt.addingTimeInterval(outcome.seconds)
-        let stages = outcome.stages.map { stage in
-            StageRecord(stage: stage.name, key: stage.key, status: stage.status, reason: stage.error ?? stage.reason,
-                        seconds: stage.seconds, startOffset: stage.startOffset, endOffset: stage.endOffset,
-                        peakMemoryBytes: stage.peakMemoryBytes, outputs: stage.outputs,
-                        upstream: pipeline.stage(stage.name)?.dependencies ?? [])
-        }
-        return RunDetail(run: run, stages: stages, metrics: metrics, gates: outcome.gates)
+        return RunDetail(run: run, stages: outcome.stages, metrics: metrics, gates: outcome.gates)
     }
 
     /// The run as recorded when it starts; its end fills in status and time.
@@ -120,7 +114,7 @@ public struct PipelineRunner {
                   params: RunFacts.params(of: pipeline))
     }
 
-    private func artifacts(of stages: [StageOutcome]) -> [(key: String, bytes: Int64)] {
+    private func artifacts(of stages: [StageExecution]) -> [(key: String, bytes: Int64)] {
         stages.filter { $0.status == .ran }.compactMap { stage in
             guard let stored = store.lookup(StageKey(hex: stage.key), outputs: Array(stage.outputs.keys)) else { return nil }
             return (stage.key, stored.meta.outputBytes.values.reduce(0, +))

@@ -10,7 +10,7 @@ import Foundation
 /// modification time and inode), so an all-cached rerun leaves a destination
 /// nobody touched alone instead of reading or copying it again.
 enum Publisher {
-    static func publish(_ entries: [ResolvedPublish], from stages: [StageOutcome], published: PublishedCopies) throws -> [String] {
+    static func publish(_ entries: [ResolvedPublish], from stages: [StageExecution], published: PublishedCopies) throws -> [String] {
         let manager = FileManager.default
         var written: [String] = []
         for entry in entries {

@@ -5,8 +5,11 @@ public enum StageStatus: String, Codable, Sendable {
     case ran, cached, failed, skipped, blocked
 }
 
-/// One stage's line in a run report.
-public struct StageOutcome: Codable, Sendable {
+/// One execution of a stage in a run: what the run report says, what the
+/// history keeps (the history stores the fields a later report needs:
+/// status, reason, key, times, memory, outputs, upstream), and what
+/// `mtrec runs`, diff and the HTML report read back.
+public struct StageExecution: Codable, Sendable, Equatable {
     public var name: String
     /// The catalog stage, as NAME@VERSION; nil for a command stage.
     public var uses: String?
@@ -20,6 +23,8 @@ public struct StageOutcome: Codable, Sendable {
     public var startOffset: Double?
     public var endOffset: Double?
     public var outputs: [String: String]
+    /// The stages this one waited for (the DAG's edges).
+    public var upstream: [String] = []
     public var exitCode: Int32?
     public var peakMemoryBytes: Int64?
     public var stdoutLog: String?
@@ -53,7 +58,7 @@ public struct RunOutcome: Codable, Sendable {
     public var status: Status
     public var startedAt: Date
     public var seconds: Double
-    public var stages: [StageOutcome]
+    public var stages: [StageExecution]
     /// Destination paths written by `publish`.
     public var published: [String]
     /// Why publishing stopped, when it did.
@@ -71,7 +76,7 @@ public protocol RunObserver: Sendable {
     func stageStarted(_ name: String, reason: RunReason)
     /// A line a running stage wrote to stdout.
     func stageOutput(_ name: String, line: String)
-    func stageFinished(_ outcome: StageOutcome)
+    func stageFinished(_ outcome: StageExecution)
 }
 
 extension RunObserver {
