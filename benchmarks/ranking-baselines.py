@@ -80,11 +80,11 @@ if "sampled.negative" in train:
     train = {name: [values[index] for index in logged] for name, values in train.items()}
 with open(outputs["evaluate"]["metrics"]) as file:
     evaluated = json.load(file)
-k = evaluated["ranking"]["k"]
+k = evaluated["counts"]["ranking.k"]
 if args.relevance is None:
-    args.relevance = evaluated["ranking"]["relevance_task"]
+    args.relevance = evaluated["info"]["relevance_task"]
 if args.ease_lambda is None:
-    args.ease_lambda = evaluated["ranking"].get("ease_lambda", 500.0)
+    args.ease_lambda = evaluated["info"].get("ease_lambda", 500.0)
 
 seen = {}
 for table in (train, valid):
@@ -133,7 +133,7 @@ ours = {"model": metrics(model, relevant, users, k), "popularity": metrics(popul
         f"EASE (lambda {args.ease_lambda:g})": metrics(ease, relevant, users, k)}
 baselines = evaluated["ranking"].get("baseline", {})
 theirs = {"model": evaluated["ranking"], "popularity": baselines.get("popularity", {}),
-          f"EASE (lambda {args.ease_lambda:g})": baselines.get("ease", {}) if args.ease_lambda == evaluated["ranking"].get("ease_lambda") else {}}
+          f"EASE (lambda {args.ease_lambda:g})": baselines.get("ease", {}) if args.ease_lambda == evaluated["info"].get("ease_lambda") else {}}
 print(f"{os.path.basename(args.pipeline)}: {len(users)} test users with a relevant item, k = {k}, "
       f"{len(catalog)} items, {len(train['key.user'])} train rows")
 print(f"{'lists':<22}{'HitRate':>10}{'NDCG':>10}{'Recall':>10}{'MRR':>10}   evaluate's HitRate / NDCG")
