@@ -6,11 +6,11 @@ import Orchestrator
 /// against the previous run, gates, the experts' gate heatmap and feature
 /// importances.
 public enum HTMLReport {
-    public static func render(_ run: RunDetail, previous: RunDetail?) -> String {
+    public static func render(_ run: RunRecord, previous: RunRecord?) -> String {
         var sections: [String] = []
-        let summary = "\(run.run.status.rawValue), \(run.stages.filter { $0.status == .ran }.count) ran, \(run.stages.filter { $0.status == .cached }.count) cached"
-        sections.append("<h1>\(SVG.escape(run.run.pipeline)) <small>run \(SVG.escape(run.run.id))</small></h1>")
-        sections.append("<p class=\"meta\">\(SVG.escape(summary)); file \(SVG.escape(run.run.file)); commit \(SVG.escape(run.run.gitCommit ?? "-"))</p>")
+        let summary = "\(run.status.rawValue), \(run.stages.filter { $0.status == .ran }.count) ran, \(run.stages.filter { $0.status == .cached }.count) cached"
+        sections.append("<h1>\(SVG.escape(run.pipeline)) <small>run \(SVG.escape(run.id))</small></h1>")
+        sections.append("<p class=\"meta\">\(SVG.escape(summary)); file \(SVG.escape(run.file)); commit \(SVG.escape(run.gitCommit ?? "-"))</p>")
         sections.append("<h2>Stages</h2>" + dag(run.stages))
         sections.append("<h2>Timeline</h2>" + timeline(run.stages))
         let curves = trainingCurves(run.stages)
@@ -25,7 +25,7 @@ public enum HTMLReport {
             <html lang="en">
             <head>
             <meta charset="utf-8"/>
-            <title>mtrec report: \(SVG.escape(run.run.pipeline)) \(SVG.escape(run.run.id))</title>
+            <title>mtrec report: \(SVG.escape(run.pipeline)) \(SVG.escape(run.id))</title>
             <style>
             body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1000px; }
             h1 small { color: #666; font-weight: normal; font-size: 60%; }
@@ -133,10 +133,10 @@ public enum HTMLReport {
         return figures.map { "<figure>\($0)</figure>" }.joined(separator: "\n")
     }
 
-    static func metricsTable(_ run: RunDetail, previous: RunDetail?) -> String {
+    static func metricsTable(_ run: RunRecord, previous: RunRecord?) -> String {
         guard !run.metrics.isEmpty else { return "<p>No metrics recorded.</p>" }
         let before = Dictionary((previous?.metrics ?? []).map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
-        var rows = ["<tr><th>metric</th><th>this run</th><th>previous run\(previous.map { " (\(SVG.escape($0.run.id)))" } ?? "")</th><th>change</th></tr>"]
+        var rows = ["<tr><th>metric</th><th>this run</th><th>previous run\(previous.map { " (\(SVG.escape($0.id)))" } ?? "")</th><th>change</th></tr>"]
         for metric in run.metrics {
             let name = "\(metric.stage).\(metric.name)"
             var change = "", style = ""

@@ -4,7 +4,7 @@ import Orchestrator
 /// A JUnit XML file for CI systems: one test case per stage (failed and
 /// blocked stages fail, skipped ones are skipped) and one per gate.
 public enum JUnitReport {
-    public static func write(_ outcome: RunOutcome, to path: String) throws {
+    public static func write(_ outcome: RunRecord, to path: String) throws {
         var cases: [String] = []
         var failures = 0, skipped = 0
         for stage in outcome.stages {

@@ -4,14 +4,14 @@ import Orchestrator
 /// The text of `mtrec diff`: changed params, then metric deltas with the
 /// better side marked where the metric's direction is known.
 public enum RunDiff {
-    public static func render(_ a: RunDetail, _ b: RunDetail) -> String {
-        var lines = ["a: \(a.run.id) (\(a.run.pipeline), \(a.run.status.rawValue))", "b: \(b.run.id) (\(b.run.pipeline), \(b.run.status.rawValue))", ""]
-        let names = Set(a.run.params.keys).union(b.run.params.keys).sorted().filter { a.run.params[$0] != b.run.params[$0] }
+    public static func render(_ a: RunRecord, _ b: RunRecord) -> String {
+        var lines = ["a: \(a.id) (\(a.pipeline), \(a.status.rawValue))", "b: \(b.id) (\(b.pipeline), \(b.status.rawValue))", ""]
+        let names = Set(a.params.keys).union(b.params.keys).sorted().filter { a.params[$0] != b.params[$0] }
         if names.isEmpty {
             lines.append("params: no change")
         } else {
             lines.append("params changed:")
-            lines.append(TextFormat.table(names.map { ["  \($0)", a.run.params[$0] ?? "-", "->", b.run.params[$0] ?? "-"] }))
+            lines.append(TextFormat.table(names.map { ["  \($0)", a.params[$0] ?? "-", "->", b.params[$0] ?? "-"] }))
         }
         let valuesA = Dictionary(a.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
         let valuesB = Dictionary(b.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })

@@ -3,7 +3,7 @@ import Orchestrator
 
 /// The machine-readable report of a run (`mtrec run --report FILE`).
 public enum RunReportWriter {
-    public static func write(_ outcome: RunOutcome, to path: String) throws {
+    public static func write(_ outcome: RunRecord, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

@@ -38,7 +38,7 @@ struct RunsCommand: ParsableCommand {
                 Console.error("error: no run '\(id)' in \(state.folder.path)")
                 throw ExitStatus.invalid
             }
-            let run = detail.run
+            let run = detail
             var text = """
                 run       \(run.id)
                 pipeline  \(run.pipeline) (\(run.file), sha256 \(run.fileHash.prefix(12)))
@@ -141,7 +141,7 @@ struct ReportCommand: ParsableCommand {
             Console.error("error: no such run in \(state.folder.path); see mtrec runs")
             throw ExitStatus.invalid
         }
-        let previous = try history.previousRun(of: detail.run).flatMap { try history.detail($0.id) }
+        let previous = try history.previousRun(of: detail).flatMap { try history.detail($0.id) }
         try HTMLReport.render(detail, previous: previous).write(toFile: out, atomically: true, encoding: .utf8)
         Console.line("wrote \(out) for run \(runId)")
     }

@@ -4,7 +4,7 @@ import Reporting
 
 /// The table printed at the end of every run, and the failure details.
 enum RunSummary {
-    static func render(_ outcome: RunOutcome) -> String {
+    static func render(_ outcome: RunRecord) -> String {
         var rows = [["stage", "status", "seconds", "key", "reason"]]
         for stage in outcome.stages {
             rows.append([stage.name, stage.status.rawValue, String(format: "%.2f", stage.seconds),
@@ -15,7 +15,7 @@ enum RunSummary {
         let parts = ["ran", "cached", "failed", "blocked", "skipped"].compactMap { name in
             StageStatus(rawValue: name).flatMap { counts[$0] }.map { "\($0) \(name)" }
         }
-        text += "\n\(outcome.pipeline): \(outcome.status.rawValue) in \(String(format: "%.2f", outcome.seconds))s (\(parts.joined(separator: ", "))); run \(outcome.runId)"
+        text += "\n\(outcome.pipeline): \(outcome.status.rawValue) in \(String(format: "%.2f", outcome.seconds))s (\(parts.joined(separator: ", "))); run \(outcome.id)"
         for gate in outcome.gates {
             text += "\ngate \(gate.gate) \(gate.condition): \(gate.passed ? "passed" : "FAILED") (\(gate.message))"
         }

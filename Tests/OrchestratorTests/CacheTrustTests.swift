@@ -12,12 +12,12 @@ struct CacheTrustTests {
           count: {command: "wc -l < {inputs.w} | tr -d ' ' > {outputs.n}", inputs: {w: make.words}, outputs: [n]}
         """
 
-    func output(_ outcome: RunOutcome, _ stage: String, _ name: String) throws -> String {
+    func output(_ outcome: RunRecord, _ stage: String, _ name: String) throws -> String {
         try String(contentsOfFile: try #require(outcome.stage(stage)?.outputs[name]), encoding: .utf8)
     }
 
     func run(_ sandbox: Sandbox, _ yaml: String, verification: CacheVerification = .stamps,
-             selection: Selection = Selection()) throws -> RunOutcome {
+             selection: Selection = Selection()) throws -> RunRecord {
         let (pipeline, diagnostics) = try sandbox.load(yaml, allowsPublishOutside: true)
         guard let pipeline else { throw InvalidPipeline(diagnostics) }
         var runner = sandbox.runner()

@@ -10,6 +10,13 @@ struct RunHistoryTests {
                   endedAt: Date(timeIntervalSince1970: seconds + 1), status: status, params: params)
     }
 
+    /// `run` with what a finished run records beside it.
+    func recorded(_ run: RunRecord, stages: [StageExecution], metrics: [MetricRecord], gates: [GateResult]) -> RunRecord {
+        var run = run
+        (run.stages, run.metrics, run.gates) = (stages, metrics, gates)
+        return run
+    }
+
     func stage(_ name: String, key: String) -> StageExecution {
         StageExecution(name: name, status: .ran, reason: "never run", key: key, seconds: 1, startOffset: 0, endOffset: 1,
                        outputs: ["o": "/x"], peakMemoryBytes: 1_048_576)
@@ -35,11 +42,11 @@ struct RunHistoryTests {
         #expect(try current.appliedMigrations() == ["v1: runs, stage executions, metrics", "v2: peak memory, artifacts, gates",
                                                     "v3: stage dependencies"])
         let detail = try #require(try current.detail("r1"))
-        #expect(detail.run.params == ["train.lr": "0.1"])
+        #expect(detail.params == ["train.lr": "0.1"])
         #expect(detail.stages == [StageExecution(name: "train", status: .ran, reason: "never run", key: "k1", seconds: 2.5, outputs: [:])])
         #expect(detail.metrics == [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.71)])
         // The migrated database takes new runs with the new columns.
-        try current.record(RunDetail(run: run("r2", at: 200), stages: [stage("train", key: "k2")], metrics: [], gates: []), artifacts: [("k2", 10)])
+        try current.record(recorded(run("r2", at: 200), stages: [stage("train", key: "k2")], metrics: [], gates: []), artifacts: [("k2", 10)])
         #expect(try current.detail("r2")?.stages.first?.peakMemoryBytes == 1_048_576)
         #expect(try current.runs().map(\.id) == ["r2", "r1"])
     }
@@ -56,7 +63,7 @@ struct RunHistoryTests {
         #expect(try reopened.runs().map { "\($0.id) \($0.status)" } == ["live running", "dead interrupted"])
         #expect(try reopened.runs().first?.endedAt == nil)
 
-        try history.record(RunDetail(run: run("live", at: 100), stages: [stage("a", key: "k")], metrics: [], gates: []), artifacts: [])
+        try history.record(recorded(run("live", at: 100), stages: [stage("a", key: "k")], metrics: [], gates: []), artifacts: [])
         lease.end()
         #expect(try RunHistory(stateFolder: sandbox.stateFolder).runs().map { "\($0.id) \($0.status)" } == ["live succeeded", "dead interrupted"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.stateFolder.appendingPathComponent("locks").path).isEmpty)
@@ -66,9 +73,9 @@ struct RunHistoryTests {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
         let history = try RunHistory(stateFolder: sandbox.stateFolder)
-        try history.record(RunDetail(run: run("old", at: 100), stages: [], metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.75)],
+        try history.record(recorded(run("old", at: 100), stages: [], metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.75)],
                                      gates: []), artifacts: [])
-        try history.record(RunDetail(run: run("failed", at: 150, status: .gateFailed), stages: [],
+        try history.record(recorded(run("failed", at: 150, status: .gateFailed), stages: [],
                                      metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.9)], gates: []), artifacts: [])
         let gates = try ["evaluate.click.auc": ">= 0.70", "evaluate.click.auc_vs_last": ">= -0.005", "evaluate.rating.rmse": "<= 0.35"]
             .sorted { $0.key < $1.key }.map { try Gate.parse(name: $0.key, condition: $0.value).get() }
@@ -118,8 +125,8 @@ struct RunHistoryTests {
             return key.hex
         }
         let old = try entry("old"), shared = try entry("shared"), new = try entry("new"), orphan = try entry("orphan")
-        try history.record(RunDetail(run: run("r1", at: 100), stages: [stage("a", key: old), stage("b", key: shared)], metrics: [], gates: []), artifacts: [])
-        try history.record(RunDetail(run: run("r2", at: 200), stages: [stage("a", key: new), stage("b", key: shared)], metrics: [], gates: []), artifacts: [])
+        try history.record(recorded(run("r1", at: 100), stages: [stage("a", key: old), stage("b", key: shared)], metrics: [], gates: []), artifacts: [])
+        try history.record(recorded(run("r2", at: 200), stages: [stage("a", key: new), stage("b", key: shared)], metrics: [], gates: []), artifacts: [])
 
         do {
             let running = try #require(ActiveRunLock(stateFolder: sandbox.stateFolder, exclusive: false))

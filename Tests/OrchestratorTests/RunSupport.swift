@@ -20,7 +20,7 @@ extension Sandbox {
 
     /// Validates and runs `yaml`; every stage process is real.
     func run(_ yaml: String, selection: Selection = Selection(), jobs: Int = 2, overrides: [Override] = [],
-             observer: RecordingObserver = RecordingObserver(), allowsPublishOutside: Bool = false) throws -> RunOutcome {
+             observer: RecordingObserver = RecordingObserver(), allowsPublishOutside: Bool = false) throws -> RunRecord {
         let (pipeline, diagnostics) = try load(yaml, overrides: overrides, allowsPublishOutside: allowsPublishOutside)
         guard let pipeline else { throw InvalidPipeline(diagnostics) }
         return try runner().run(pipeline, selection: selection, jobs: jobs, observer: observer, cancellation: Cancellation())
@@ -33,7 +33,7 @@ extension Sandbox {
     }
 }
 
-extension RunOutcome {
+extension RunRecord {
     func status(_ stage: String) -> StageStatus? { stages.first { $0.name == stage }?.status }
     func stage(_ name: String) -> StageExecution? { stages.first { $0.name == name } }
 }

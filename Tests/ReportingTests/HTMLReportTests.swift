@@ -47,15 +47,15 @@ struct HTMLReportTests {
             StageExecution(name: name, status: status, reason: "", key: name, seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
                            outputs: outputs, upstream: upstream)
         }
-        let run = RunRecord(id: "r2", pipeline: "quick<start>", file: "/p.yaml", fileHash: "", gitCommit: nil, startedAt: Date(), endedAt: nil,
-                            status: .gateFailed, params: [:])
-        let detail = RunDetail(run: run, stages: [stage("collect", .cached, upstream: [], start: nil),
-                                                  stage("train", .ran, upstream: ["collect"], outputs: ["history": history], start: 0),
-                                                  stage("evaluate", .ran, upstream: ["train"], outputs: ["metrics": metrics], start: 1)],
+        let detail = RunRecord(id: "r2", pipeline: "quick<start>", file: "/p.yaml", fileHash: "", gitCommit: nil, startedAt: Date(), endedAt: nil,
+                               status: .gateFailed, params: [:],
+                               stages: [stage("collect", .cached, upstream: [], start: nil),
+                                        stage("train", .ran, upstream: ["collect"], outputs: ["history": history], start: 0),
+                                        stage("evaluate", .ran, upstream: ["train"], outputs: ["metrics": metrics], start: 1)],
                                metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.65)],
                                gates: [GateResult(gate: "evaluate.click.auc", condition: ">= 0.7", value: 0.65, passed: false, message: "fails")])
         var previous = detail
-        previous.run.id = "r1"
+        previous.id = "r1"
         previous.metrics = [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.7)]
 
         let html = HTMLReport.render(detail, previous: previous)

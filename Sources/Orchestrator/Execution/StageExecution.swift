@@ -48,29 +48,6 @@ public enum RunStatus: String, Codable, Sendable {
     case publishFailed = "publish_failed"
 }
 
-/// The result of a whole run.
-public struct RunOutcome: Codable, Sendable {
-    public typealias Status = RunStatus
-
-    public var pipeline: String
-    public var file: String
-    public var runId: String
-    public var status: Status
-    public var startedAt: Date
-    public var seconds: Double
-    public var stages: [StageExecution]
-    /// Destination paths written by `publish`.
-    public var published: [String]
-    /// Why publishing stopped, when it did.
-    public var publishError: String?
-    /// "stage.metric" -> value, from the stages' metrics outputs.
-    public var metrics: [String: Double] = [:]
-    public var gates: [GateResult] = []
-    /// Gates on stages this run did not select (`--until`, `--only`): not
-    /// checked, and nothing is published, since publishing needs every gate.
-    public var uncheckedGates: [String] = []
-}
-
 /// Hears about a run as it goes, to show progress.
 public protocol RunObserver: Sendable {
     func stageStarted(_ name: String, reason: RunReason)

@@ -1,8 +1,11 @@
 import Foundation
 import GRDB
 
-/// One run as the history keeps it.
-public struct RunRecord: Sendable, Equatable {
+/// One run: what `--report` writes, what the history keeps, and what
+/// `mtrec runs`, diff, gates and the HTML report read back. The history
+/// keeps every field but `published`, `publishError` and `uncheckedGates`,
+/// which only the run's own report carries.
+public struct RunRecord: Encodable, Sendable, Equatable {
     public var id: String
     public var pipeline: String
     public var file: String
@@ -10,9 +13,49 @@ public struct RunRecord: Sendable, Equatable {
     public var gitCommit: String?
     public var startedAt: Date
     public var endedAt: Date?
+    /// Measured by the run itself; read back from the history as `endedAt - startedAt`.
+    public var seconds: Double = 0
     public var status: RunStatus
     /// Resolved params, flattened: "params.seed", "train.learning_rate" -> canonical JSON.
     public var params: [String: String]
+    public var stages: [StageExecution] = []
+    /// From the stages' metrics outputs.
+    public var metrics: [MetricRecord] = []
+    public var gates: [GateResult] = []
+    /// Gates on stages this run did not select (`--until`, `--only`): not
+    /// checked, and nothing is published, since publishing needs every gate.
+    public var uncheckedGates: [String] = []
+    /// Destination paths written by `publish`.
+    public var published: [String] = []
+    /// Why publishing stopped, when it did.
+    public var publishError: String?
+
+    /// The report's field names, as CI jobs read them: `runId`, and metrics as
+    /// one "stage.metric" -> value object.
+    private enum CodingKeys: String, CodingKey {
+        case id = "runId", pipeline, file, fileHash, gitCommit, startedAt, endedAt, seconds, status, params, stages, metrics, gates,
+             uncheckedGates, published, publishError
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(pipeline, forKey: .pipeline)
+        try container.encode(file, forKey: .file)
+        try container.encode(fileHash, forKey: .fileHash)
+        try container.encodeIfPresent(gitCommit, forKey: .gitCommit)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encodeIfPresent(endedAt, forKey: .endedAt)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(status, forKey: .status)
+        try container.encode(params, forKey: .params)
+        try container.encode(stages, forKey: .stages)
+        try container.encode(Dictionary(metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 }), forKey: .metrics)
+        try container.encode(gates, forKey: .gates)
+        try container.encode(uncheckedGates, forKey: .uncheckedGates)
+        try container.encode(published, forKey: .published)
+        try container.encodeIfPresent(publishError, forKey: .publishError)
+    }
 }
 
 public struct MetricRecord: Sendable, Equatable {
@@ -27,38 +70,29 @@ public struct MetricRecord: Sendable, Equatable {
     }
 }
 
-/// A run with everything recorded about it.
-public struct RunDetail: Sendable {
-    public var run: RunRecord
-    public var stages: [StageExecution]
-    public var metrics: [MetricRecord]
-    public var gates: [GateResult]
-}
-
 extension RunHistory {
     /// Stores a finished run in one transaction.
-    public func record(_ detail: RunDetail, artifacts: [(key: String, bytes: Int64)]) throws {
+    public func record(_ run: RunRecord, artifacts: [(key: String, bytes: Int64)]) throws {
         // Cached statements: each INSERT is compiled once, however many rows it writes.
         try database.write { db in
-            let run = detail.run
-            try Self.upsert(detail.run, in: db)
+            try Self.upsert(run, in: db)
             let stageInsert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO stage_executions
                 (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs, upstream)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for stage in detail.stages {
+            for stage in run.stages {
                 try stageInsert.execute(arguments: [run.id, stage.name, stage.key, stage.status.rawValue, stage.error ?? stage.reason, stage.seconds, stage.startOffset,
                                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs), Self.list(stage.upstream)])
             }
             let metricInsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)")
-            for metric in detail.metrics {
+            for metric in run.metrics {
                 try metricInsert.execute(arguments: [run.id, metric.stage, metric.name, metric.value])
             }
             let gateInsert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO gates (run_id, gate, value, condition, passed, message) VALUES (?, ?, ?, ?, ?, ?)
                 """)
-            for gate in detail.gates {
+            for gate in run.gates {
                 try gateInsert.execute(arguments: [run.id, gate.gate, gate.value, gate.condition, gate.passed, gate.message])
             }
             let artifactInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO artifacts (key, bytes, created_at) VALUES (?, ?, ?)")
@@ -78,7 +112,8 @@ extension RunHistory {
         }
     }
 
-    public func detail(_ id: String) throws -> RunDetail? {
+    /// The run with its stages, metrics and gates.
+    public func detail(_ id: String) throws -> RunRecord? {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
             let stages = try Row.fetchAll(db, sql: "SELECT * FROM stage_executions WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
@@ -93,7 +128,9 @@ extension RunHistory {
             let gates = try Row.fetchAll(db, sql: "SELECT * FROM gates WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
                 GateResult(gate: row["gate"], condition: row["condition"], value: row["value"], passed: row["passed"], message: row["message"])
             }
-            return RunDetail(run: Self.runRecord(row), stages: stages, metrics: metrics, gates: gates)
+            var run = Self.runRecord(row)
+            (run.stages, run.metrics, run.gates) = (stages, metrics, gates)
+            return run
         }
     }
 
@@ -132,10 +169,11 @@ extension RunHistory {
     static func stageStatus(_ text: String) -> StageStatus { StageStatus(rawValue: text) ?? .failed }
 
     private static func runRecord(_ row: Row) -> RunRecord {
-        RunRecord(id: row["id"], pipeline: row["pipeline"], file: row["file"], fileHash: row["file_hash"], gitCommit: row["git_commit"],
-                  startedAt: Date(timeIntervalSince1970: row["started_at"]),
-                  endedAt: (row["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
-                  status: runStatus(row["status"]), params: dictionary(row["params"]))
+        let startedAt = Date(timeIntervalSince1970: row["started_at"])
+        let endedAt = (row["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
+        return RunRecord(id: row["id"], pipeline: row["pipeline"], file: row["file"], fileHash: row["file_hash"], gitCommit: row["git_commit"],
+                         startedAt: startedAt, endedAt: endedAt, seconds: endedAt.map { $0.timeIntervalSince(startedAt) } ?? 0,
+                         status: runStatus(row["status"]), params: dictionary(row["params"]))
     }
 
     static func json(_ dictionary: [String: String]) -> String {

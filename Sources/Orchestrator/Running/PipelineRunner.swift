@@ -30,7 +30,7 @@ public struct PipelineRunner {
     /// Runs the plan; then reads metrics, checks gates, publishes when all
     /// passed, and records the run in `history` when one is given.
     public func run(_ pipeline: ResolvedPipeline, selection: Selection = Selection(), jobs: Int,
-                    observer: any RunObserver, cancellation: Cancellation, history: RunHistory? = nil) throws -> RunOutcome {
+                    observer: any RunObserver, cancellation: Cancellation, history: RunHistory? = nil) throws -> RunRecord {
         let startedAt = Date()
         let clock = DispatchTime.now()
         let activeRun = ActiveRunLock(stateFolder: stateFolder, exclusive: false)
@@ -49,27 +49,25 @@ public struct PipelineRunner {
                                   checkpointsFolder: stateFolder.appendingPathComponent("checkpoints"))
         let stages = scheduler.run()
 
-        let status: RunOutcome.Status
+        var run = started
+        run.stages = stages
         if cancellation.isCancelled {
-            status = .interrupted
+            run.status = .interrupted
         } else if stages.contains(where: { $0.status == .failed || $0.status == .blocked }) {
-            status = .failed
+            run.status = .failed
         } else {
-            status = .succeeded
+            run.status = .succeeded
         }
-        var outcome = RunOutcome(pipeline: pipeline.name, file: pipeline.fileDisplay, runId: runId, status: status,
-                                 startedAt: startedAt, seconds: 0, stages: stages, published: [])
-        let metrics = Self.metrics(of: pipeline, stages: stages)
-        outcome.metrics = Dictionary(metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
-        if status == .succeeded, !pipeline.gates.isEmpty {
+        run.metrics = Self.metrics(of: pipeline, stages: stages)
+        if run.status == .succeeded, !pipeline.gates.isEmpty {
             // A gate reads a stage this run did not select: it is left unchecked, not failed.
             let finished = Set(stages.filter { $0.status == .ran || $0.status == .cached }.map(\.name))
             let checked = pipeline.gates.filter { finished.contains($0.stage) }
-            outcome.uncheckedGates = pipeline.gates.filter { !finished.contains($0.stage) }.map(\.name)
-            outcome.gates = GateChecker(pipeline: pipeline.name, startedAt: startedAt, history: history).check(checked, metrics: metrics)
-            if outcome.gates.contains(where: { !$0.passed }) { outcome.status = .gateFailed }
+            run.uncheckedGates = pipeline.gates.filter { !finished.contains($0.stage) }.map(\.name)
+            run.gates = GateChecker(pipeline: pipeline.name, startedAt: startedAt, history: history).check(checked, metrics: run.metrics)
+            if run.gates.contains(where: { !$0.passed }) { run.status = .gateFailed }
         }
-        if outcome.status == .succeeded, outcome.uncheckedGates.isEmpty {
+        if run.status == .succeeded, run.uncheckedGates.isEmpty {
             // A failed copy is part of the run's record, not an escape from it.
             do {
                 // One publisher at a time per state folder: runs publishing the same
@@ -78,16 +76,17 @@ public struct PipelineRunner {
                 try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
                 let lock = try FileKeyLock(path: locks.appendingPathComponent("publish.lock").path)
                 defer { lock.release() }
-                outcome.published = try Publisher.publish(pipeline.publish, from: stages,
-                                                            published: PublishedCopies(stateFolder: stateFolder))
+                run.published = try Publisher.publish(pipeline.publish, from: stages,
+                                                       published: PublishedCopies(stateFolder: stateFolder))
             } catch {
-                outcome.status = .publishFailed
-                outcome.publishError = ErrorText.describe(error)
+                run.status = .publishFailed
+                run.publishError = ErrorText.describe(error)
             }
         }
-        outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
-        try history?.record(Self.detail(of: outcome, started: started, pipeline: pipeline, metrics: metrics), artifacts: artifacts(of: stages))
-        return outcome
+        run.seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        run.endedAt = startedAt.addingTimeInterval(run.seconds)
+        try history?.record(run, artifacts: artifacts(of: stages))
+        return run
     }
 
     /// Metrics from every stage that has outputs (ran or cached).
@@ -98,13 +97,6 @@ public struct PipelineRunner {
                 RunFacts.metrics(in: URL(fileURLWithPath: path)).map { MetricRecord(stage: stage.name, name: $0.name, value: $0.value) }
             }
         }
-    }
-
-    static func detail(of outcome: RunOutcome, started: RunRecord, pipeline: ResolvedPipeline, metrics: [MetricRecord]) -> RunDetail {
-        var run = started
-        run.status = outcome.status
-        run.endedAt = outcome.startedAt.addingTimeInterval(outcome.seconds)
-        return RunDetail(run: run, stages: outcome.stages, metrics: metrics, gates: outcome.gates)
     }
 
     /// The run as recorded when it starts; its end fills in status and time.
