@@ -12,12 +12,12 @@ public enum JUnitReport {
             switch stage.status {
             case .failed, .blocked:
                 failures += 1
-                let message = stage.error ?? stage.reason
+                let message = stage.error ?? stage.reason.description
                 let tail = (stage.stderrTail ?? StderrTail.read(stage.stderrLog) ?? []).joined(separator: "\n")
                 body = "<failure message=\"\(escape(message))\" type=\"\(stage.status.rawValue)\">\(escape(tail))</failure>"
             case .skipped:
                 skipped += 1
-                body = "<skipped message=\"\(escape(stage.reason))\"/>"
+                body = "<skipped message=\"\(escape(stage.reason.description))\"/>"
             case .ran, .cached:
                 body = "<system-out>\(escape("\(stage.status.rawValue): \(stage.reason); key \(stage.key)"))</system-out>"
             }

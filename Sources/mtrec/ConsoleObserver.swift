@@ -48,7 +48,7 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
             }
             say(text)
         case .blocked:
-            say("\(Console.paint("blocked", "33")) \(outcome.name)  (\(outcome.error ?? outcome.reason))")
+            say("\(Console.paint("blocked", "33")) \(outcome.name)  (\(outcome.error ?? outcome.reason.description))")
         case .skipped:
             break
         }

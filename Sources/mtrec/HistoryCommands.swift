@@ -49,7 +49,7 @@ struct RunsCommand: ParsableCommand {
             var stages = [["stage", "status", "seconds", "peak MB", "key", "reason"]]
             for stage in detail.stages {
                 stages.append([stage.name, stage.status.rawValue, String(format: "%.2f", stage.seconds),
-                               stage.peakMemoryBytes.map { String($0 / 1_048_576) } ?? "-", String(stage.key.prefix(12)), stage.reason])
+                               stage.peakMemoryBytes.map { String($0 / 1_048_576) } ?? "-", stage.key.short, stage.error ?? stage.reason.description])
             }
             text += "\n\n" + Console.table(stages)
             if !detail.metrics.isEmpty {

@@ -8,7 +8,7 @@ enum RunSummary {
         var rows = [["stage", "status", "seconds", "key", "reason"]]
         for stage in outcome.stages {
             rows.append([stage.name, stage.status.rawValue, String(format: "%.2f", stage.seconds),
-                         String(stage.key.prefix(12)), stage.error ?? stage.reason])
+                         stage.key.short, stage.error ?? stage.reason.description])
         }
         var text = "\n" + Console.table(rows) + "\n"
         let counts = Dictionary(grouping: outcome.stages, by: \.status).mapValues(\.count)

@@ -61,7 +61,7 @@ struct CacheTrustTests {
 
         #expect(try sandbox.plan(Self.chain).stage("make")?.reason == .cached)
         let verified = try run(sandbox, Self.chain, verification: .contents)
-        #expect(verified.stage("make")?.reason == "cache entry changed ('words' has different content)")
+        #expect(verified.stage("make")?.reason.description == "cache entry changed ('words' has different content)")
         #expect(try output(verified, "make", "words") == "one\ntwo\n")
         // The rerun's key is the same, so the reader's entry is still good.
         #expect(verified.status("count") == .cached)
@@ -90,7 +90,7 @@ struct CacheTrustTests {
         try FileManager.default.createSymbolicLink(atPath: words, withDestinationPath: sandbox.path("secret.txt"))
 
         let second = try run(sandbox, Self.chain)
-        #expect(second.stage("make")?.reason == "cache entry changed ('words' is now a symbolic link)")
+        #expect(second.stage("make")?.reason.description == "cache entry changed ('words' is now a symbolic link)")
         #expect(try output(second, "count", "n") == "2\n")
         var info = stat()
         #expect(lstat(words, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG)
@@ -136,7 +136,7 @@ struct CacheTrustTests {
         defer { sandbox.remove() }
         let first = try run(sandbox, Self.chain)
         let key = try #require(first.stage("make")?.key)
-        let metaFile = LocalArtifactStore(stateFolder: sandbox.stateFolder).entryFolder(StageKey(hex: key)).appendingPathComponent("meta.json")
+        let metaFile = LocalArtifactStore(stateFolder: sandbox.stateFolder).entryFolder(key).appendingPathComponent("meta.json")
         var meta = try JSONDecoder.mtrec.decode(ArtifactMeta.self, from: Data(contentsOf: metaFile))
         #expect(meta.files?["words"]?.sha256 == ContentDigest(of: "one\ntwo\n").hex)
         meta.files = nil

@@ -38,6 +38,16 @@ struct PipelineRunnerTests {
         #expect(planned.dropFirst().allSatisfy { $0.reason == .neverRun })
     }
 
+    @Test func everyReasonReadsBackFromItsText() {
+        let reasons: [RunReason] = [.cached, .neverRun, .paramsChanged(["a", "b"]), .inputsChanged(["x"]), .definitionChanged, .outputsChanged,
+                                    .forced, .cacheEntryMissing, .removedByGC, .cacheEntryChanged("'words' changed size"), .keyChanged,
+                                    .notSelected, .resuming("after epoch 3"), .builtMeanwhile, .interruptedBeforeStart,
+                                    .upstreamUnfinished("train"), .recorded("something an older mtrec wrote")]
+        for reason in reasons {
+            #expect(RunReason(text: reason.description) == reason, "\(reason)")
+        }
+    }
+
     @Test func planReasonsNameWhatChanged() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }

@@ -18,7 +18,7 @@ struct RunHistoryTests {
     }
 
     func stage(_ name: String, key: String) -> StageExecution {
-        StageExecution(name: name, status: .ran, reason: "never run", key: key, seconds: 1, startOffset: 0, endOffset: 1,
+        StageExecution(name: name, status: .ran, reason: .neverRun, key: StageKey(hex: key), seconds: 1, startOffset: 0, endOffset: 1,
                        outputs: ["o": "/x"], peakMemoryBytes: 1_048_576)
     }
 
@@ -40,15 +40,21 @@ struct RunHistoryTests {
 
         let current = try RunHistory(stateFolder: sandbox.stateFolder)
         #expect(try current.appliedMigrations() == ["v1: runs, stage executions, metrics", "v2: peak memory, artifacts, gates",
-                                                    "v3: stage dependencies"])
+                                                    "v3: stage dependencies", "v4: stage errors apart from reasons"])
         let detail = try #require(try current.detail("r1"))
         #expect(detail.params == ["train.lr": "0.1"])
-        #expect(detail.stages == [StageExecution(name: "train", status: .ran, reason: "never run", key: "k1", seconds: 2.5, outputs: [:])])
+        #expect(detail.stages == [StageExecution(name: "train", status: .ran, reason: .neverRun, key: StageKey(hex: "k1"), seconds: 2.5, outputs: [:])])
         #expect(detail.metrics == [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.71)])
         // The migrated database takes new runs with the new columns.
         try current.record(recorded(run("r2", at: 200), stages: [stage("train", key: "k2")], metrics: [], gates: []), artifacts: [("k2", 10)])
         #expect(try current.detail("r2")?.stages.first?.peakMemoryBytes == 1_048_576)
-        #expect(try current.runs().map(\.id) == ["r2", "r1"])
+        // A failed stage keeps its reason and its error apart, both typed back.
+        var failed = stage("train", key: "k3")
+        (failed.status, failed.reason, failed.error) = (.failed, .paramsChanged(["lr", "seed"]), "exited with code 1")
+        try current.record(recorded(run("r3", at: 300), stages: [failed], metrics: [], gates: []), artifacts: [])
+        let back = try #require(try current.detail("r3")?.stages.first)
+        #expect(back.reason == .paramsChanged(["lr", "seed"]) && back.error == "exited with code 1" && back.status == .failed)
+        #expect(try current.runs().map(\.id) == ["r3", "r2", "r1"])
     }
 
     @Test func aRunIsListedFromItsStartAndMarkedInterruptedOnceItsProcessIsGone() throws {

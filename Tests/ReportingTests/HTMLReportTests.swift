@@ -44,7 +44,7 @@ struct HTMLReportTests {
              "importance": {"click": [{"feature": "item_id", "drop": 0.05}, {"feature": "price", "drop": 0.01}]}}
             """)
         func stage(_ name: String, _ status: StageStatus, upstream: [String], outputs: [String: String] = [:], start: Double?) -> StageExecution {
-            StageExecution(name: name, status: status, reason: "", key: name, seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
+            StageExecution(name: name, status: status, reason: .neverRun, key: StageKey(hex: name), seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
                            outputs: outputs, upstream: upstream)
         }
         let detail = RunRecord(id: "r2", pipeline: "quick<start>", file: "/p.yaml", fileHash: "", gitCommit: nil, startedAt: Date(), endedAt: nil,

@@ -52,12 +52,12 @@ public final class Scheduler: @unchecked Sendable {
                     if let artifact = planned.cached {
                         artifacts[planned.name] = artifact
                         records.remember(planned.recipe, for: planned.name)
-                        states[planned.name] = .finished(outcome(stage, planned, .cached, reason: "cached", artifact: artifact))
+                        states[planned.name] = .finished(outcome(stage, planned, .cached, reason: .cached, artifact: artifact))
                     } else {
                         states[planned.name] = .pending  // a plan made without looking in the store: build it
                     }
                 case .skip:
-                    states[planned.name] = .finished(outcome(stage, planned, .skipped, reason: planned.reason.description))
+                    states[planned.name] = .finished(outcome(stage, planned, .skipped, reason: planned.reason))
                 case .run:
                     states[planned.name] = .pending
                 }
@@ -85,13 +85,13 @@ public final class Scheduler: @unchecked Sendable {
                 guard case .pending? = states[planned.name] else { continue }
                 let stage = pipeline.stage(planned.name)!
                 if cancellation.isCancelled {
-                    states[planned.name] = .finished(outcome(stage, planned, .skipped, reason: "interrupted before it started"))
+                    states[planned.name] = .finished(outcome(stage, planned, .skipped, reason: .interruptedBeforeStart))
                     progressed = true
                     continue
                 }
                 let dependencyStates = stage.dependencies.map { states[$0] }
                 if let broken = zip(stage.dependencies, dependencyStates).first(where: { $0.1?.isBroken == true }) {
-                    var blocked = outcome(stage, planned, .blocked, reason: "upstream stage '\(broken.0)' did not finish")
+                    var blocked = outcome(stage, planned, .blocked, reason: .upstreamUnfinished(broken.0))
                     blocked.error = "blocked by '\(broken.0)'"
                     states[planned.name] = .finished(blocked)
                     observer.stageFinished(blocked)
@@ -155,7 +155,7 @@ public final class Scheduler: @unchecked Sendable {
             // Another process may have built the key while we planned or waited for the lock.
             if !planned.reason.replacesEntry, let artifact = store.lookup(planned.key, outputs: stage.outputs) {
                 records.remember(planned.recipe, for: stage.name)
-                return (outcome(stage, planned, .cached, reason: "built meanwhile by another mtrec process", artifact: artifact, started: started), artifact)
+                return (outcome(stage, planned, .cached, reason: .builtMeanwhile, artifact: artifact, started: started), artifact)
             }
             do {
                 staging = try store.stage(planned.key)
@@ -184,7 +184,7 @@ public final class Scheduler: @unchecked Sendable {
                 try? FileManager.default.removeItem(atPath: folder + ".lock")
             }
             records.remember(planned.recipe, for: stage.name)
-            var finished = outcome(stage, planned, .ran, reason: planned.reason.description, artifact: artifact, started: started)
+            var finished = outcome(stage, planned, .ran, reason: planned.reason, artifact: artifact, started: started)
             finished.exitCode = result!.exitCode
             finished.peakMemoryBytes = result!.peakMemoryBytes
             finished.stdoutLog = job!.stdoutLog
@@ -192,7 +192,7 @@ public final class Scheduler: @unchecked Sendable {
             return (finished, artifact)
         } catch {
             if let staging { store.discard(staging) }
-            var failed = outcome(stage, planned, .failed, reason: planned.reason.description, started: started)
+            var failed = outcome(stage, planned, .failed, reason: planned.reason, started: started)
             failed.error = "\(error)"
             failed.exitCode = result?.exitCode
             failed.peakMemoryBytes = result?.peakMemoryBytes
@@ -231,13 +231,13 @@ public final class Scheduler: @unchecked Sendable {
         return job
     }
 
-    private func outcome(_ stage: ResolvedStage, _ planned: PlannedStage, _ status: StageStatus, reason: String,
+    private func outcome(_ stage: ResolvedStage, _ planned: PlannedStage, _ status: StageStatus, reason: RunReason,
                          artifact: StoredArtifact? = nil, started: Double? = nil) -> StageExecution {
         let now = started.map { _ in elapsed() }
         var uses: String?
         if case .manifest(let name, let version, _) = stage.definition { uses = "\(name)@\(version)" }
         return StageExecution(name: stage.name, uses: uses, command: stage.definition.commandTemplate?.display, status: status, reason: reason,
-                            key: planned.key.hex, seconds: started.map { now! - $0 } ?? 0,
+                            key: planned.key, seconds: started.map { now! - $0 } ?? 0,
                             startOffset: started, endOffset: now,
                             outputs: artifact?.outputs.mapValues(\.path) ?? [:], upstream: stage.dependencies)
     }

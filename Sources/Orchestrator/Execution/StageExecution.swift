@@ -16,8 +16,8 @@ public struct StageExecution: Codable, Sendable, Equatable {
     /// The command as written, with placeholders; nil for a built-in stage.
     public var command: String?
     public var status: StageStatus
-    public var reason: String
-    public var key: String
+    public var reason: RunReason
+    public var key: StageKey
     public var seconds: Double
     /// Seconds from the start of the run; nil when the stage did not run.
     public var startOffset: Double?

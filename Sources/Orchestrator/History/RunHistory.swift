@@ -102,6 +102,11 @@ public final class RunHistory: @unchecked Sendable {
                 table.add(column: "upstream", .text).notNull().defaults(to: "[]")
             }
         }
+        migrator.registerMigration("v4: stage errors apart from reasons") { db in
+            try db.alter(table: "stage_executions") { table in
+                table.add(column: "error", .text)
+            }
+        }
         return migrator
     }
 

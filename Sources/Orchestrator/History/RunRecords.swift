@@ -78,11 +78,11 @@ extension RunHistory {
             try Self.upsert(run, in: db)
             let stageInsert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO stage_executions
-                (run_id, stage, key, status, reason, seconds, start_offset, end_offset, peak_memory_bytes, outputs, upstream)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (run_id, stage, key, status, reason, error, seconds, start_offset, end_offset, peak_memory_bytes, outputs, upstream)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for stage in run.stages {
-                try stageInsert.execute(arguments: [run.id, stage.name, stage.key, stage.status.rawValue, stage.error ?? stage.reason, stage.seconds, stage.startOffset,
+                try stageInsert.execute(arguments: [run.id, stage.name, stage.key.hex, stage.status.rawValue, stage.reason.description, stage.error, stage.seconds, stage.startOffset,
                                                     stage.endOffset, stage.peakMemoryBytes, Self.json(stage.outputs), Self.list(stage.upstream)])
             }
             let metricInsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metrics (run_id, stage, name, value) VALUES (?, ?, ?, ?)")
@@ -117,10 +117,10 @@ extension RunHistory {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
             let stages = try Row.fetchAll(db, sql: "SELECT * FROM stage_executions WHERE run_id = ? ORDER BY rowid", arguments: [id]).map { row in
-                StageExecution(name: row["stage"], status: Self.stageStatus(row["status"]), reason: row["reason"], key: row["key"],
+                StageExecution(name: row["stage"], status: Self.stageStatus(row["status"]), reason: RunReason(text: row["reason"]), key: StageKey(hex: row["key"]),
                                seconds: row["seconds"], startOffset: row["start_offset"], endOffset: row["end_offset"],
                                outputs: Self.dictionary(row["outputs"]), upstream: Self.decodeList(row["upstream"]),
-                               peakMemoryBytes: row["peak_memory_bytes"])
+                               peakMemoryBytes: row["peak_memory_bytes"], error: row["error"])
             }
             let metrics = try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY stage, name", arguments: [id]).map { row in
                 MetricRecord(stage: row["stage"], name: row["name"], value: row["value"])

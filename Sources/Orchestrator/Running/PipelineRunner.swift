@@ -108,8 +108,8 @@ public struct PipelineRunner {
 
     private func artifacts(of stages: [StageExecution]) -> [(key: String, bytes: Int64)] {
         stages.filter { $0.status == .ran }.compactMap { stage in
-            guard let stored = store.lookup(StageKey(hex: stage.key), outputs: Array(stage.outputs.keys)) else { return nil }
-            return (stage.key, stored.meta.outputBytes.values.reduce(0, +))
+            guard let stored = store.lookup(stage.key, outputs: Array(stage.outputs.keys)) else { return nil }
+            return (stage.key.hex, stored.meta.outputBytes.values.reduce(0, +))
         }
     }
 
