@@ -45,20 +45,17 @@ public enum JUnitReport {
         try xml.write(to: url, atomically: true, encoding: .utf8)
     }
 
+    private static let entities: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;"]
+
     static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // XML 1.0 forbids most control characters.
-                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { continue }
+            if let entity = entities[scalar] {
+                out += entity
+            } else if scalar.value >= 0x20 || ["\n", "\t", "\r"].contains(scalar) {
                 out.unicodeScalars.append(scalar)
             }
+            // Other control characters are left out: XML 1.0 forbids them.
         }
         return out
     }
