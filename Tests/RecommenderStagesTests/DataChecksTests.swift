@@ -8,6 +8,22 @@ import Testing
 /// that can see it.
 @Suite("Data checks")
 struct DataChecksTests {
+    @Test func aBinaryTaskOnRatingsIsRefusedBeforeTraining() throws {
+        let ratings = Table([("label.liked", .float([1, 5, 4, .nan, 0, 3]))])
+        do {
+            try LabelCheck.check(ratings, tasks: [TaskSpec(name: "liked", type: .binary)], split: "training")
+            Issue.record("1-5 labels on a binary task must be refused")
+        } catch let failure as StageFailure {
+            #expect(failure.description.hasPrefix("task 'liked' is binary, but 3 of 6 training labels are not 0 or 1 (e.g. 5, 4, 3)"), "\(failure)")
+        }
+        try LabelCheck.check(ratings, tasks: [TaskSpec(name: "liked", type: .regression)], split: "training")
+        let infinite = Table([("label.rating", .float([1, .infinity]))])
+        #expect(throws: StageFailure.self) {
+            try LabelCheck.check(infinite, tasks: [TaskSpec(name: "rating", type: .regression)], split: "training")
+        }
+        try LabelCheck.check(Table([("label.click", .float([0, 1, .nan]))]), tasks: [TaskSpec(name: "click", type: .binary)], split: "training")
+    }
+
     @Test func declaredColumnsMeanTheFileHasNoHeaderLine() throws {
         let harness = try StageHarness()
         defer { harness.remove() }
@@ -89,21 +105,5 @@ struct DataChecksTests {
         let transform = try JSONDecoder().decode(FeatureTransform.self, from: Data(contentsOf: outputs["transform"]!))
         #expect(transform.itemFeatures == ["item_id", "g_colour", "g_size"])
         #expect(transform.keep == ["g_colour", "g_size"])
-    }
-
-    @Test func aBinaryTaskOnRatingsIsRefusedBeforeTraining() throws {
-        let ratings = Table([("label.liked", .float([1, 5, 4, .nan, 0, 3]))])
-        do {
-            try LabelCheck.check(ratings, tasks: [TaskSpec(name: "liked", type: .binary)], split: "training")
-            Issue.record("1-5 labels on a binary task must be refused")
-        } catch let failure as StageFailure {
-            #expect(failure.description.hasPrefix("task 'liked' is binary, but 3 of 6 training labels are not 0 or 1 (e.g. 5, 4, 3)"), "\(failure)")
-        }
-        try LabelCheck.check(ratings, tasks: [TaskSpec(name: "liked", type: .regression)], split: "training")
-        let infinite = Table([("label.rating", .float([1, .infinity]))])
-        #expect(throws: StageFailure.self) {
-            try LabelCheck.check(infinite, tasks: [TaskSpec(name: "rating", type: .regression)], split: "training")
-        }
-        try LabelCheck.check(Table([("label.click", .float([0, 1, .nan]))]), tasks: [TaskSpec(name: "click", type: .binary)], split: "training")
     }
 }

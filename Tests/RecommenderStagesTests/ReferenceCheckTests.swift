@@ -74,6 +74,7 @@ struct ReferenceCheckTests {
         (("0.1 * popularity", "0.1 * populrity"), "p.yaml:35:24", "column 28: 'populrity' is not a known name (did you mean 'popularity'?)"),
         (("early_stopping: click.auc", "early_stopping: click.acu"), "p.yaml:28:28", "'click.acu' is not a validation metric train computes (did you mean 'click.auc'?)"),
         (("rating: regression}", "rating: regresion}"), "p.yaml:20:63", "must be one of binary, regression, got regresion (did you mean 'regression'?)"),
+        (("rating: regression}}", "rating: regression}, tower_units: [32, eight]}"), "p.yaml:20:94", "param 'tower_units[1]' of stage 'build_model' must be an int, got string \"eight\""),
         (("categorical: [user_id, item_id", "categorical: [user_id, itemid"), "p.yaml:14:30", "names column 'itemid', which 'clean.events' does not have (did you mean 'item_id'?)"),
         (("\"age*\"", "\"agee*\""), "p.yaml:14:39", "'agee*' matches no column of 'clean.events'"),
         (("rating >= 4", "ratng >= 4"), "p.yaml:9:28", "'ratng >= 4': column 1: 'ratng' is not a known name (did you mean 'rating'?)"),

@@ -67,29 +67,6 @@ struct TypedParamsTests {
         }
     }
 
-    @Test func aNonNumberInAnIntListIsAnErrorAtItsElement() throws {
-        let harness = try StageHarness()
-        defer { harness.remove() }
-        try harness.write("t.json", "x")
-        let (pipeline, diagnostics) = try harness.validate("""
-            name: p
-            stages:
-              build_model:
-                uses: build_model
-                inputs: {transform: t.json}
-                with:
-                  tasks: {click: binary, rating: regresion}
-                  tower_units: [32, eight]
-            """)
-        #expect(pipeline == nil)
-        let messages = diagnostics.map(\.description)
-        #expect(messages.count == 2, "\(messages)")
-        #expect(messages.contains { $0.contains("p.yaml:8:25") && $0.contains("tower_units[1]") && $0.contains("must be an int, got string \"eight\"") },
-                "\(messages)")
-        #expect(messages.contains { $0.contains("p.yaml:7:38") && $0.contains("tasks.rating") && $0.contains("did you mean 'regression'") },
-                "\(messages)")
-    }
-
     @Test func decodingNamesTheParamAndElement() throws {
         struct Params: Decodable { var units: [Int] }
         var decoder = ParamDecoder()

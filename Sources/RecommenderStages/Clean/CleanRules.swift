@@ -84,44 +84,41 @@ struct MinimumEvents: CleanRule {
     }
 }
 
-/// A label that must be 0 or 1 (missing is allowed).
-struct BinaryLabel: CleanRule {
+/// A label whose value is not accepted rejects its row; a missing label is
+/// allowed. `binary_labels` accept 0 and 1, `label_ranges` a [min, max].
+struct LabelRule: CleanRule {
+    var param: String
     var column: String
+    /// How a rejected value is described ("not 0 or 1") and the report's count named.
+    var refusal: String
+    var countName: String
+    var accepts: @Sendable (Double) -> Bool
+
+    static func binary(_ column: String) -> LabelRule {
+        LabelRule(param: "binary_labels", column: column, refusal: "not 0 or 1", countName: "label \(column) not 0 or 1") { $0 == 0 || $0 == 1 }
+    }
+
+    static func range(_ column: String, _ range: ClosedRange<Double>) -> LabelRule {
+        LabelRule(param: "label_ranges", column: column, refusal: "outside [\(range.lowerBound), \(range.upperBound)]",
+                  countName: "label \(column) out of range") { range.contains($0) }
+    }
 
     func apply(to table: inout Table, mask: inout RowMask) throws -> [String: Int] {
-        guard let values = table[column] else { throw StageFailure("binary_labels: no column '\(column)'") }
-        let bad = mask.keptRows.filter { row in values.number(row).map { $0 != 0 && $0 != 1 } ?? false }
-        let count = mask.drop(bad, in: table) { "label '\(column)' is \(values.text($0)), not 0 or 1" }
-        return count > 0 ? ["label \(column) not 0 or 1": count] : [:]
+        guard let values = table[column] else { throw StageFailure("\(param): no column '\(column)'") }
+        let bad = mask.keptRows.filter { row in values.number(row).map { !accepts($0) } ?? false }
+        let count = mask.drop(bad, in: table) { "label '\(column)' is \(values.text($0)), \(refusal)" }
+        return count > 0 ? [countName: count] : [:]
     }
 }
 
-/// A label outside [low, high] rejects its row.
-struct LabelRange: CleanRule {
-    var column: String
-    var bounds: [Double]
-
-    func apply(to table: inout Table, mask: inout RowMask) throws -> [String: Int] {
-        guard let values = table[column], bounds.count == 2 else {
-            throw StageFailure("label_ranges: '\(column)' needs an existing column and [min, max]")
-        }
-        let (low, high) = (bounds[0], bounds[1])
-        let bad = mask.keptRows.filter { row in values.number(row).map { $0 < low || $0 > high } ?? false }
-        let count = mask.drop(bad, in: table) { "label '\(column)' is \(values.text($0)), outside [\(low), \(high)]" }
-        return count > 0 ? ["label \(column) out of range": count] : [:]
-    }
-}
-
-/// Numbers outside [low, high] are clipped to it.
+/// Numbers outside the range are clipped to it.
 struct ClipRule: CleanRule {
     var column: String
-    var bounds: [Double]
+    var range: ClosedRange<Double>
 
     func apply(to table: inout Table, mask: inout RowMask) throws -> [String: Int] {
-        guard case .float(var values)? = table[column], bounds.count == 2 else {
-            throw StageFailure("clip: '\(column)' needs a float column and [min, max]")
-        }
-        let (low, high) = (Float(bounds[0]), Float(bounds[1]))
+        guard case .float(var values)? = table[column] else { throw StageFailure("clip: '\(column)' needs a float column") }
+        let (low, high) = (Float(range.lowerBound), Float(range.upperBound))
         var clipped = 0
         for row in mask.keptRows where !values[row].isNaN && (values[row] < low || values[row] > high) {
             values[row] = min(max(values[row], low), high)

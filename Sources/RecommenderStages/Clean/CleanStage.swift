@@ -31,7 +31,7 @@ struct CleanStage: BuiltinStage {
         let inputRows = table.rowCount
         var mask = RowMask(rows: inputRows)
         var counts: [String: Int] = [:]
-        for rule in Self.rules(params) {
+        for rule in try Self.rules(params) {
             counts.merge(try rule.apply(to: &table, mask: &mask)) { $0 + $1 }
         }
         table = table.rows(mask.keptRows)
@@ -51,17 +51,29 @@ struct CleanStage: BuiltinStage {
     }
 
     /// The rules `params` ask for, in the order they apply.
-    static func rules(_ params: Params) -> [any CleanRule] {
+    static func rules(_ params: Params) throws -> [any CleanRule] {
         var rules: [any CleanRule] = []
         if params.dropDuplicates { rules.append(DuplicateRows()) }
         rules += params.missing.sorted { $0.key < $1.key }.map { MissingValueRule(column: $0.key, rule: $0.value) } as [any CleanRule]
         rules.append(MinimumEvents(column: params.userColumn, label: "user", minimum: params.minUserEvents))
         rules.append(MinimumEvents(column: params.itemColumn, label: "item", minimum: params.minItemEvents))
-        rules += params.binaryLabels.map { BinaryLabel(column: $0) } as [any CleanRule]
-        rules += params.labelRanges.sorted { $0.key < $1.key }.map { LabelRange(column: $0.key, bounds: $0.value) } as [any CleanRule]
-        rules += params.clip.sorted { $0.key < $1.key }.map { ClipRule(column: $0.key, bounds: $0.value) } as [any CleanRule]
+        rules += params.binaryLabels.map { LabelRule.binary($0) } as [any CleanRule]
+        for (column, bounds) in params.labelRanges.sorted(by: { $0.key < $1.key }) {
+            rules.append(LabelRule.range(column, try Self.interval(bounds, param: "label_ranges", column: column)))
+        }
+        for (column, bounds) in params.clip.sorted(by: { $0.key < $1.key }) {
+            rules.append(ClipRule(column: column, range: try Self.interval(bounds, param: "clip", column: column)))
+        }
         rules.append(Pseudonymize(column: params.userColumn, salt: params.pseudonymizeSalt))
         return rules
+    }
+
+    /// A `[min, max]` param value as a range.
+    static func interval(_ bounds: [Double], param: String, column: String) throws -> ClosedRange<Double> {
+        guard bounds.count == 2, bounds[0] <= bounds[1] else {
+            throw StageFailure("\(param): '\(column)' needs [min, max] with min <= max, not \(bounds)")
+        }
+        return bounds[0]...bounds[1]
     }
 
     static func isMissing(_ column: Column, _ row: Int) -> Bool {
