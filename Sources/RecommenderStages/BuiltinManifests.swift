@@ -28,7 +28,7 @@ public enum BuiltinManifests {
               fm: {type: bool, default: false, doc: "shared_bottom, mmoe, ple: add the factorization machine's second-order term (pairwise embedding products) to the shared part's input"}
               dropout: {type: float, default: 0, min: 0, max: 0.9, doc: "dropout after each hidden layer in training"}
               initialization: {type: string, default: xavier, enum: [xavier, he], doc: "how hidden weights start"}
-              seed: {type: int, default: 7, doc: "seed of the initial weights"}
+              seed: {type: int, default: 7, min: 0, doc: "seed of the initial weights"}
             """#),
         EmbeddedManifest(fileName: "clean.yaml", text: #"""
             name: clean
@@ -88,7 +88,7 @@ public enum BuiltinManifests {
               truth: {type: truth, doc: "simulate: every user's and item's latent factors behind the clicks, for evaluate's expected click; null for other sources"}
             params:
               source: {type: string, default: simulate, enum: [simulate, simulate_implicit, mmoe_synthetic, file], doc: "where the events come from; simulate_implicit keeps only the clicked impressions (user_id, item_id, timestamp, watched, rating) and leaves the attributes to the users and items outputs"}
-              seed: {type: int, default: 7, doc: "seed of the generators"}
+              seed: {type: int, default: 7, min: 0, doc: "seed of the generators"}
               users: {type: int, default: 2000, min: 1, doc: "simulate: number of users"}
               items: {type: int, default: 500, min: 1, doc: "simulate: number of items"}
               impressions: {type: int, default: 200000, min: 1, doc: "simulate: number of impressions"}
@@ -97,7 +97,7 @@ public enum BuiltinManifests {
               correlation: {type: float, default: 0.5, min: -1, max: 1, doc: "mmoe_synthetic: p, the cosine between the task weight vectors"}
               format: {type: string, default: auto, enum: [auto, csv, jsonl], doc: "file: auto reads .jsonl/.ndjson as JSON Lines, anything else as delimited text"}
               delimiter: {type: string, default: "", doc: "file: field separator (default ',' or a tab for .tsv); spaces after it are trimmed"}
-              header: {type: bool, default: null, doc: "file: the first line names the columns; by default true, or false when columns are given"}
+              header: {type: bool, default: null, doc: "file: the first line names the columns; by default true, or false when columns are given (a first line equal to columns is still read as a header)"}
               columns: {type: "list<string>", default: [], doc: "file: column names when there is no header"}
               types: {type: "map<string, string>", enum: [float, int, string], default: {}, doc: "file: column -> float, int or string; others are inferred"}
               missing: {type: "list<string>", default: ["", "NA", "?"], doc: "file: values that mean missing"}
@@ -119,14 +119,14 @@ public enum BuiltinManifests {
               valid: {type: encoded, optional: true, doc: "validation rows: their items are never relevant and left out of the baselines' lists too"}
               truth: {type: truth, optional: true, doc: "collect's truth (simulate): the expected click of the model's, popularity's and the oracle's lists"}
             outputs:
-              metrics: {type: metrics, doc: "per task ({click: {auc, gauc, logloss}, rating: {mse, rmse, mae}}), ranking, gate weights, feature importances; gates name these as evaluate.click.auc"}
+              metrics: {type: metrics, doc: "per task ({click: {auc, gauc, logloss}, rating: {mse, rmse, mae}}) and ranking: metrics, which gates name as evaluate.click.auc; counts (rows, users, k), info (model, relevance task), gate weights and feature importances apart"}
             params:
               k: {type: int, default: 10, min: 1, doc: "cut-off of the ranking metrics"}
               relevance_task: {type: string, refers: task of model, default: click, doc: "a test row whose label for this task is 1 is a relevant (held-out) interaction"}
               ease_lambda: {type: float, default: 500, min: 0, doc: "with history: also judge EASE's lists (this L2 penalty) on the same users; 0 leaves them out"}
               importance: {type: bool, default: true, doc: "compute permutation feature importance"}
               importance_top: {type: int, default: 10, min: 1, doc: "features kept per task"}
-              seed: {type: int, default: 7, doc: "seed of the permutations"}
+              seed: {type: int, default: 7, min: 0, doc: "seed of the permutations"}
             """#),
         EmbeddedManifest(fileName: "features.yaml", text: #"""
             name: features
@@ -149,7 +149,7 @@ public enum BuiltinManifests {
               labels: {type: "map<string, string>", values_refer: column of events, doc: "task -> label column, e.g. {click: click, rating: rating}"}
               positive_labels: {type: "map<string, string>", default: {}, doc: "task -> the text that means 1, or a condition on the label's value starting with a comparison: {liked: \">= 4\"}, {bought: \"== 'yes'\"}"}
               negatives: {type: map, default: {}, doc: "implicit feedback: {task: T, per_positive: N, seed: S} adds N training rows per positive of T, each with an item the user has no training row with (label 0; other tasks masked)"}
-              fill_missing_labels: {type: "map<string, float>", default: {}, doc: "task -> value for rows without a label (otherwise they are masked out)"}
+              fill_missing_labels: {type: "map<string, float>", default: {}, doc: "task -> value for rows without a label (otherwise they are masked out); for a binary task 0 or 1, since train refuses other labels"}
               user_column: {type: string, refers: column of events, default: user_id, doc: "the user id column (kept as key.user)"}
               item_column: {type: string, refers: column of events, default: item_id, doc: "the item id column (kept as key.item)"}
               user_features: {type: "list<string>", refers: column of events, default: [], doc: "feature columns that describe the user (for scoring candidates)"}
@@ -159,7 +159,7 @@ public enum BuiltinManifests {
               time_column: {type: string, refers: column of events, default: timestamp, doc: "split: time orders rows by this column"}
               valid_fraction: {type: float, default: 0.1, min: 0, max: 0.9, doc: "share of rows for validation"}
               test_fraction: {type: float, default: 0.1, min: 0, max: 0.9, doc: "share of rows for test"}
-              seed: {type: int, default: 7, doc: "seed of the random and user splits"}
+              seed: {type: int, default: 7, min: 0, doc: "seed of the random and user splits"}
               leakage_threshold: {type: float, default: 0.99, min: 0.5, max: 1, doc: "warn when one feature alone reaches this AUC (or |correlation|) on a label"}
             """#),
         EmbeddedManifest(fileName: "join.yaml", text: #"""
@@ -280,9 +280,9 @@ public enum BuiltinManifests {
               batch_size: {type: int, default: 256, min: 1, doc: "rows per step"}
               epochs: {type: int, default: 5, min: 1, doc: "passes over the training rows"}
               clip_norm: {type: float, default: 0, min: 0, doc: "clip the global gradient norm to this (0 = no clipping)"}
-              early_stopping: {type: string, refers: metric of model, default: "", doc: "validation metric to watch, e.g. click.auc or rating.rmse or loss ('' = off)"}
+              early_stopping: {type: string, refers: {kind: metric, input: model, also: [loss], metrics: {binary: [auc, gauc, logloss], regression: [mse, rmse, mae]}}, default: "", doc: "validation metric to watch, e.g. click.auc or rating.rmse or loss ('' = off)"}
               patience: {type: int, default: 2, min: 1, doc: "epochs without improvement before stopping"}
-              seed: {type: int, default: 7, doc: "seed of the minibatch shuffling"}
+              seed: {type: int, default: 7, min: 0, doc: "seed of the minibatch shuffling"}
               threads: {type: int, default: 2, min: 1, max: 64, doc: "OpenBLAS threads"}
             """#),
     ]

@@ -106,4 +106,69 @@ struct DataChecksTests {
         #expect(transform.itemFeatures == ["item_id", "g_colour", "g_size"])
         #expect(transform.keep == ["g_colour", "g_size"])
     }
+
+    @Test func aFirstLineThatRepeatsTheColumnsIsAHeaderAndJSONLinesRefusesColumns() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let file = harness.folder.appendingPathComponent("named.csv")
+        try "user,item\nu1,i1\nu2,i2\n".write(to: file, atomically: true, encoding: .utf8)
+        let table = try TableFolder.read(try harness.run(CollectStage(), params: ["source": .string("file"), "columns": .strings(["user", "item"])],
+                                                         inputs: ["file": file.path])["events"]!)
+        #expect(table.rowCount == 2 && table.names == ["user", "item"])
+        let lines = harness.folder.appendingPathComponent("rows.jsonl")
+        try "{\"user\": 1}\n".write(to: lines, atomically: true, encoding: .utf8)
+        #expect(throws: StageFailure.self) {
+            try harness.run(CollectStage(), params: ["source": .string("file"), "columns": .strings(["user"])], inputs: ["file": lines.path], tag: "jsonl")
+        }
+    }
+
+    @Test func bucketsSayWhatBecomesOfMissingValuesAndNeedFiniteOnes() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let rows = 40
+        func events(_ price: (Int) -> Float) -> Table {
+            Table([("user_id", .int((0..<rows).map { Int64($0 % 4) })), ("item_id", .int((0..<rows).map { Int64($0 % 5) })),
+                   ("price", .float((0..<rows).map(price))), ("click", .float((0..<rows).map { Float($0 % 2) }))])
+        }
+        let params: [String: ParamValue] = ["numeric": .strings(["price"]), "transforms": .stringMap([("price", "buckets:4")]),
+                                            "labels": .stringMap([("click", "click")])]
+        let outputs = try harness.run(FeaturesStage(), params: params, inputs: ["events": try harness.write("events", table: events { $0 == 3 ? .nan : Float($0) })])
+        let transform = try JSONDecoder().decode(FeatureTransform.self, from: Data(contentsOf: outputs["transform"]!))
+        #expect(transform.warnings.contains { $0.hasSuffix("a missing value gets a code of its own, an infinite one the first or last bucket") },
+                "\(transform.warnings)")
+        do {
+            try harness.run(FeaturesStage(), params: params, inputs: ["events": try harness.write("none", table: events { _ in .infinity })], tag: "none")
+            Issue.record("buckets without a finite value must be refused")
+        } catch let failure as StageFailure {
+            #expect(failure.description.contains("buckets need finite values"))
+        }
+    }
+
+    @Test func aTaskMayNotTakeTheNameOfAMetricsSection() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let events = Table([("user_id", .int([1, 2])), ("item_id", .int([1, 2])), ("click", .float([0, 1]))])
+        #expect(throws: StageFailure.self) {
+            try harness.run(FeaturesStage(), params: ["labels": .stringMap([("counts", "click")])],
+                            inputs: ["events": try harness.write("events", table: events)])
+        }
+    }
+
+    @Test func aSaltWithoutItsUserColumnIsAnError() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let events = Table([("uid", .string(["a", "b"])), ("click", .float([0, 1]))])
+        #expect(throws: StageFailure.self) {
+            try harness.run(CleanStage(), params: ["pseudonymize_salt": .string("pepper")], inputs: ["events": try harness.write("events", table: events)])
+        }
+    }
+
+    @Test func hugeLabelsAreReportedNotATrap() throws {
+        do {
+            try LabelCheck.check(Table([("label.click", .float([1e30, 0]))]), tasks: [TaskSpec(name: "click", type: .binary)], split: "training")
+            Issue.record("1e30 is not a binary label")
+        } catch let failure as StageFailure {
+            #expect(failure.description.contains("1 of 2 training labels are not 0 or 1"))
+        }
+    }
 }

@@ -68,24 +68,45 @@ struct ReferenceCheckTests {
     }
 
     @Test(arguments: [
-        // (replacement, expected place, expected words)
+        // (replacement, expected place, expected words): tasks and types, metrics, expressions, columns
         (("conversion: 0.5}", "conversoin: 0.5}"), "p.yaml:24:34", "names task 'conversoin', which 'build_model.model' does not have (did you mean 'conversion'?)"),
         (("relevance_task: click", "relevance_task: clik"), "p.yaml:39:28", "names task 'clik', which 'train.model' does not have (did you mean 'click'?)"),
-        (("0.1 * popularity", "0.1 * populrity"), "p.yaml:35:24", "column 28: 'populrity' is not a known name (did you mean 'popularity'?)"),
-        (("early_stopping: click.auc", "early_stopping: click.acu"), "p.yaml:28:28", "'click.acu' is not a validation metric train computes (did you mean 'click.auc'?)"),
         (("rating: regression}", "rating: regresion}"), "p.yaml:20:63", "must be one of binary, regression, got regresion (did you mean 'regression'?)"),
         (("rating: regression}}", "rating: regression}, tower_units: [32, eight]}"), "p.yaml:20:94", "param 'tower_units[1]' of stage 'build_model' must be an int, got string \"eight\""),
+        (("early_stopping: click.auc", "early_stopping: click.acu"), "p.yaml:28:28", "'click.acu' is not a validation metric train computes (did you mean 'click.auc'?)"),
+        (("0.1 * popularity", "0.1 * populrity"), "p.yaml:35:24", "column 28: 'populrity' is not a known name (did you mean 'popularity'?)"),
+        (("rating >= 4", "ratng >= 4"), "p.yaml:9:28", "'ratng >= 4': column 1: 'ratng' is not a known name (did you mean 'rating'?)"),
         (("categorical: [user_id, item_id", "categorical: [user_id, itemid"), "p.yaml:14:30", "names column 'itemid', which 'clean.events' does not have (did you mean 'item_id'?)"),
         (("\"age*\"", "\"agee*\""), "p.yaml:14:39", "'agee*' matches no column of 'clean.events'"),
-        (("rating >= 4", "ratng >= 4"), "p.yaml:9:28", "'ratng >= 4': column 1: 'ratng' is not a known name (did you mean 'rating'?)"),
         (("binary_labels: [click, liked]", "binary_labels: [click, likd]"), "p.yaml:9:67", "names column 'likd'"),
         (("labels: {click: click,", "labels: {click: clicks,"), "p.yaml:16:23", "names column 'clicks'"),
     ] as [((String, String), String, String)])
     func eachTypoIsAnErrorAtItsPlace(replacement: (String, String), place: String, words: String) throws {
-        let messages = try Self.validate(Self.pipeline([replacement]))
+        try Self.expectOneError(replacement, at: place, saying: words)
+    }
+
+    /// The pipeline with `replacement` applied gives exactly one error, at `place`, containing `words`.
+    static func expectOneError(_ replacement: (String, String), at place: String, saying words: String) throws {
+        let messages = try validate(pipeline([replacement]))
         #expect(messages.count == 1, "\(messages)")
         #expect(messages.first?.hasPrefix(place + ": error:") == true, "\(messages)")
         #expect(messages.first?.contains(words) == true, "\(messages)")
+    }
+
+    @Test func aMetricOfTheOtherTaskTypeIsRefused() throws {
+        let messages = try Self.validate(Self.pipeline([("early_stopping: click.auc", "early_stopping: rating.auc")]))
+        #expect(messages.count == 1 && messages[0].hasPrefix("p.yaml:28:28: error:"), "\(messages)")
+        // rating is a regression: its metrics are the regression ones, as train's manifest lists them.
+        #expect(messages.first?.contains("rating.mse, rating.rmse, rating.mae") == true && messages.first?.contains("rating.auc,") == false,
+                "\(messages)")
+    }
+
+    @Test func anErrorInASetValuePointsAtTheSetArgument() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let messages = try harness.validate(Self.pipeline(), overrides: [try #require(Override(parsing: "evaluate.relevance_task=clik"))])
+            .diagnostics.map(\.description)
+        #expect(messages.count == 1 && messages[0].hasPrefix("--set evaluate.relevance_task=clik: error:"), "\(messages)")
     }
 
     @Test func anOutputOfTheWrongTypeIsRefusedAtItsBinding() throws {

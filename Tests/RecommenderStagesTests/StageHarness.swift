@@ -17,9 +17,9 @@ struct StageHarness {
 
     /// Validates the pipeline `text`, written here as `name`, against the
     /// built-in catalog (expressions checked too).
-    func validate(_ text: String, as name: String = "p.yaml") throws -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
+    func validate(_ text: String, as name: String = "p.yaml", overrides: [Override] = []) throws -> (pipeline: ResolvedPipeline?, diagnostics: [Diagnostic]) {
         let file = try write(name, text)
-        return PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions).load(file)
+        return PipelineLoader(embeddedManifests: BuiltinManifests.all, expressions: RecommenderStages.expressions).load(file, overrides: overrides)
     }
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }

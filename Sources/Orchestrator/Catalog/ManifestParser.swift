@@ -110,16 +110,20 @@ public struct ManifestParser {
         if let text = node.scalar?.string {
             if let reference = NameReference(text: text) { return reference }
         } else if let fields = reader.pairs(node, what: "a reference", diagnostics: &diagnostics) {
-            var kind: NameReference.Kind?, input: String?, also: [String] = []
+            var kind: NameReference.Kind?, input: String?, also: [String] = [], metrics: [String: [String]] = [:]
             for (field, _, value) in fields {
                 switch field {
                 case "kind": kind = value.scalar.flatMap { NameReference.Kind(rawValue: $0.string) }
                 case "input": input = value.scalar?.string
                 case "also": also = reader.strings(value, what: "'also'", diagnostics: &diagnostics).map(\.value)
+                case "metrics":
+                    for (type, _, names) in reader.pairs(value, what: "'metrics'", diagnostics: &diagnostics) ?? [] {
+                        metrics[type] = reader.strings(names, what: "'metrics.\(type)'", diagnostics: &diagnostics).map(\.value)
+                    }
                 default: kind = nil
                 }
             }
-            if let kind, let input { return NameReference(kind: kind, input: input, also: also) }
+            if let kind, let input { return NameReference(kind: kind, input: input, also: also, metrics: metrics) }
         }
         diagnostics.error("a reference is written \(NameReference.grammar)", at: reader.location(node))
         return nil

@@ -30,9 +30,10 @@ public struct NameReference: Sendable, Equatable {
     public var input: String
     /// Names allowed beside the upstream ones (rank's `popularity`).
     public var also: [String] = []
+    /// metric: the metrics of a task by its type (`{binary: [auc], regression: [rmse]}`).
+    public var metrics: [String: [String]] = [:]
 
-    public static let metricNames = ["auc", "gauc", "logloss", "mse", "rmse", "mae"]
-    public static let grammar = "KIND of INPUT, or {kind: KIND, input: INPUT, also: [NAME, ...]}, with KIND one of "
+    public static let grammar = "KIND of INPUT, or {kind: KIND, input: INPUT, also: [NAME, ...], metrics: {TASK_TYPE: [METRIC, ...]}}, with KIND one of "
         + Kind.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// Reads "task of model".
@@ -43,10 +44,11 @@ public struct NameReference: Sendable, Equatable {
         input = words[2]
     }
 
-    public init(kind: Kind, input: String, also: [String] = []) {
+    public init(kind: Kind, input: String, also: [String] = [], metrics: [String: [String]] = [:]) {
         self.kind = kind
         self.input = input
         self.also = also
+        self.metrics = metrics
     }
 }
 

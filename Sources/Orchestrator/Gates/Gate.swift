@@ -99,7 +99,8 @@ public struct GateChecker {
                     return GateResult(gate: gate.name, condition: gate.condition, value: nil, passed: true,
                                       message: "\(note); no earlier passing run to compare with")
                 }
-                compared = value - last
+                // Rounding noise between two evaluations of one model is no change.
+                compared = MetricDirection.same(value, last) ? 0 : value - last
                 note = "\(gate.metric) = \(format(value)), last passing run \(format(last)), change \(format(compared))"
             }
             let passed = gate.comparison.holds(compared, gate.threshold)

@@ -53,6 +53,14 @@ public enum GarbageCollector {
         return Set(text.split(separator: "\n").map(String.init))
     }
 
+    /// Keys built again leave the list, so a later miss is not blamed on gc.
+    static func forget(_ keys: [String], in stateFolder: URL) {
+        let removed = removedKeys(in: stateFolder)
+        guard !removed.isEmpty, !removed.isDisjoint(with: keys) else { return }
+        let left = removed.subtracting(keys).sorted()
+        try? (left.map { $0 + "\n" }.joined()).write(to: stateFolder.appendingPathComponent(removedKeysFile), atomically: true, encoding: .utf8)
+    }
+
     private static func remember(_ keys: [String], in stateFolder: URL) throws {
         guard !keys.isEmpty else { return }
         let all = removedKeys(in: stateFolder).union(keys).sorted()

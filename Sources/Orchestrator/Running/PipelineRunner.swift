@@ -48,6 +48,7 @@ public struct PipelineRunner {
                                   logsFolder: stateFolder.appendingPathComponent("logs").appendingPathComponent(runId),
                                   checkpointsFolder: stateFolder.appendingPathComponent("checkpoints"))
         let stages = scheduler.run()
+        GarbageCollector.forget(stages.filter { $0.status == .ran }.map(\.key.hex), in: stateFolder)
 
         var run = started
         run.stages = stages

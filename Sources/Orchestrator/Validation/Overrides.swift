@@ -37,13 +37,14 @@ extension PipelineSpec {
             let entry = ParamEntry(name: override.key, value: override.value, location: origin, valueLocation: origin)
             if override.target == "params" {
                 if let index = params.firstIndex(where: { $0.name == override.key }) {
-                    params[index].value = override.value
+                    params[index] = entry
                 } else {
                     params.append(entry)
                 }
             } else if let stageIndex = stages.firstIndex(where: { $0.name == override.target }) {
                 if let index = stages[stageIndex].with.firstIndex(where: { $0.name == override.key }) {
-                    stages[stageIndex].with[index].value = override.value
+                    // The value now comes from the command line: so do the places its errors point at.
+                    stages[stageIndex].with[index] = entry
                 } else {
                     stages[stageIndex].with.append(entry)
                 }

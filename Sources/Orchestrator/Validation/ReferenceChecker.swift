@@ -23,14 +23,20 @@ struct ReferenceChecker {
     let expressions: ExpressionChecker?
 
     /// The names `fact` of `stage`'s `output`, or nil when unknown.
-    func names(_ fact: OutputFacts.Fact, of stage: String, output: String, depth: Int = 0) -> [String]? {
+    func names(_ fact: OutputFacts.Fact, of stage: String, output: String) -> [String]? {
+        entries(fact, of: stage, output: output)?.map(\.name)
+    }
+
+    /// The names with what a map param says of each (a task's type in
+    /// build_model's `tasks: {click: binary}`), or nil when unknown.
+    func entries(_ fact: OutputFacts.Fact, of stage: String, output: String, depth: Int = 0) -> [(name: String, kind: String?)]? {
         guard depth < 64, let resolved = stages[stage], case .manifest(let name, _, _) = resolved.definition,
               let port = catalog[name]?.outputs.first(where: { $0.name == output }),
               let alternatives = port.facts.alternatives[fact] else { return nil }
         for alternative in alternatives {
             guard alternative.conditions.allSatisfy({ resolved.param($0.param) == $0.value }),
                   alternative.needs.allSatisfy({ !(resolved.param($0)?.isEmptyValue ?? true) }) else { continue }
-            var result = alternative.names
+            var result: [(name: String, kind: String?)] = alternative.names.map { ($0, nil) }
             var known = true
             for source in alternative.from {
                 switch source {
@@ -40,11 +46,15 @@ struct ReferenceChecker {
                         known = false
                         continue
                     }
-                    result += value.names
+                    if case .map(let pairs) = value {
+                        result += pairs.map { ($0.key, $0.value.stringValue) }
+                    } else {
+                        result += value.names.map { ($0, nil) }
+                    }
                 case .input(let input):
                     guard let bound = resolved.inputs.first(where: { $0.name == input }) else { continue }  // optional, unbound
                     guard case .upstream(let upstream, let upstreamOutput) = bound.source,
-                          let upstreamNames = names(fact, of: upstream, output: upstreamOutput, depth: depth + 1) else {
+                          let upstreamNames = entries(fact, of: upstream, output: upstreamOutput, depth: depth + 1) else {
                         known = false
                         continue
                     }
@@ -84,7 +94,9 @@ struct ReferenceChecker {
                        diagnostics: inout DiagnosticBag) {
         guard let bound = stage.inputs.first(where: { $0.name == reference.input }),
               case .upstream(let upstream, let output) = bound.source,
-              let upstreamNames = self.names(reference.kind.fact, of: upstream, output: output) else { return }
+              let upstreamEntries = entries(reference.kind.fact, of: upstream, output: output) else { return }
+        let upstreamNames = upstreamEntries.map(\.name)
+        let kinds = Dictionary(upstreamEntries.compactMap { entry in entry.kind.map { (entry.name, $0) } }, uniquingKeysWith: { first, _ in first })
         // `also` adds names: written out (popularity), or a param of this stage (params.derive).
         let also = reference.also.flatMap { name -> [String] in
             guard case .param(let param)? = OutputFacts.Source(text: name) else { return [name] }
@@ -109,9 +121,13 @@ struct ReferenceChecker {
                                       at: location)
                 }
             case .metric:
-                let valid = ["loss"] + known.flatMap { task in NameReference.metricNames.map { "\(task).\($0)" } }
+                // A task's metrics by its type, as the manifest lists them; every listed one when the type is unknown.
+                let every = Array(Set(reference.metrics.values.joined())).sorted()
+                let valid = reference.also + upstreamNames.flatMap { task in
+                    (kinds[task].flatMap { reference.metrics[$0] } ?? every).map { "\(task).\($0)" }
+                }
                 if !valid.contains(name) {
-                    diagnostics.error("\(label): '\(name)' is not a validation metric train computes\(Suggestion.hint(for: name, in: valid)); use loss or TASK.METRIC with a task of \(source) (\(known.joined(separator: ", "))) and one of \(NameReference.metricNames.joined(separator: ", "))",
+                    diagnostics.error("\(label): '\(name)' is not a validation metric train computes\(Suggestion.hint(for: name, in: valid)); valid here: \(valid.joined(separator: ", "))",
                                       at: location)
                 }
             case .taskExpression, .columnExpression:

@@ -1,4 +1,5 @@
 import Crypto
+import Orchestrator
 import Foundation
 
 /// The rows clean removes: one mask over the input's rows, each dropped row
@@ -135,7 +136,11 @@ struct Pseudonymize: CleanRule {
     var salt: String
 
     func apply(to table: inout Table, mask: inout RowMask) throws -> [String: Int] {
-        guard !salt.isEmpty, let values = table[column] else { return [:] }
+        guard !salt.isEmpty else { return [:] }
+        // Asked to hide user ids, never leave them in clear because the column name is wrong.
+        guard let values = table[column] else {
+            throw StageFailure("pseudonymize_salt is set but the events have no user column '\(column)'\(Suggestion.hint(for: column, in: table.names)); set user_column")
+        }
         table[column] = .string((0..<table.rowCount).map { row in
             String(SHA256.hash(data: Data((salt + values.text(row)).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined())
         })

@@ -62,6 +62,9 @@ struct CollectStage: BuiltinStage {
             let name = url.lastPathComponent
             let format = params.format
             if format == .jsonl || (format == .auto && (name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".ndjson"))) {
+                guard params.columns.isEmpty else {
+                    throw StageFailure("columns names the fields of a delimited file; a JSON Lines file names its own keys (use select to keep some)")
+                }
                 (table, rejected) = try JSONLinesFile(select: params.select, maxFieldBytes: params.maxFieldBytes).read(url)
             } else {
                 (table, rejected) = try reader(params, for: url).read(url)

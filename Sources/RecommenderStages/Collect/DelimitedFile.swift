@@ -24,6 +24,8 @@ struct DelimitedFile {
     }
 
     var delimiter: Character = ","
+    /// Whether the first line names the columns. Without one, a first line
+    /// that repeats `names` exactly is still taken for a header.
     var hasHeader = true
     /// Names when the file has no header (or to rename the header's).
     var names: [String] = []
@@ -76,6 +78,9 @@ struct DelimitedFile {
             guard let header = Self.header(splitter) else { throw StageFailure("\(file): the file is empty") }
             if columnNames.isEmpty { columnNames = header.fields.map { $0.text(splitter.bytes) } }
             (bodyStart, linesBeforeBody) = (header.bodyStart, header.line)
+        } else if !names.isEmpty, let first = Self.header(splitter), first.fields.map({ $0.text(splitter.bytes) }) == names {
+            // The columns given are the file's own header line: not a data row.
+            (bodyStart, linesBeforeBody) = (first.bodyStart, first.line)
         }
         guard !columnNames.isEmpty else {
             throw StageFailure("\(file): no header line; give the column names with the 'columns' param")
@@ -230,8 +235,7 @@ struct DelimitedFile {
         return bytes
     }
 
-    /// The file's bytes; a .gz file is decompressed with gzip.
-    /// The file's bytes (decompressed when .gz), without a UTF-8 byte-order
+    /// The file's bytes (decompressed with gzip when .gz), without a UTF-8 byte-order
     /// mark, which would otherwise become part of the first column's name.
     static func contents(of url: URL) throws -> [UInt8] {
         var bytes = try rawContents(of: url)

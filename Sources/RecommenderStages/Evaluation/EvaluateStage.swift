@@ -137,8 +137,6 @@ struct EvaluateStage: BuiltinStage {
     }
 }
 
-/// metrics.json: one object per task ({"click": {"auc": ...}}), so that the
-/// run history and gates name a metric "click.auc". Undefined values are null.
 /// metrics.json, as one typed value: a section per task and "ranking" hold
 /// metrics only; "counts" (rows, users, k) and "info" (model, relevance
 /// task) stand apart, as do the per-expert and per-feature details, so
@@ -147,6 +145,9 @@ struct EvaluateStage: BuiltinStage {
 /// is written as null.
 struct EvaluationMetrics: Encodable {
     typealias Section = [String: Double?]
+
+    /// Top-level names beside the tasks' sections: no task may take one.
+    static let sections: Set<String> = ["ranking", "ctcvr", "gate_weights", "importance", "counts", "info"]
 
     struct Info: Encodable {
         var model: String

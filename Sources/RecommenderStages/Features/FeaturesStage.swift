@@ -42,6 +42,9 @@ struct FeaturesStage: BuiltinStage {
         let categorical = params.categorical, numeric = params.numeric
         let labels = params.labels
         guard !labels.isEmpty else { throw StageFailure("'labels' is empty: map each task to its label column, e.g. {click: click}") }
+        if let reserved = labels.keys.sorted().first(where: EvaluationMetrics.sections.contains) {
+            throw StageFailure("labels: a task cannot be named '\(reserved)': evaluate's metrics.json has a section of that name; the reserved names are \(EvaluationMetrics.sections.sorted().joined(separator: ", "))")
+        }
         try refuseLabelsAsFeatures(labels, features: ["categorical": categorical, "numeric": numeric,
                                                       "user_features": params.userFeatures, "item_features": params.itemFeatures])
         for column in categorical + numeric + labels.values.sorted() where events[column] == nil {
@@ -145,12 +148,17 @@ struct FeaturesStage: BuiltinStage {
             let all = (0..<train.rowCount).map { train[name]!.number($0) }
             let values = all.compactMap { $0 }.filter(\.isFinite)
             let missing = all.count { $0 == nil }, infinite = all.count - missing - values.count
+            let bucketed = method.hasPrefix("buckets:")
             if missing + infinite > 0 {
-                // Stated once, where it is decided: such values are encoded as the train mean.
-                nonFinite.append("numeric '\(name)': \(missing) missing and \(infinite) infinite values in \(train.rowCount) train rows, encoded as the train mean")
+                // Stated once, where it is decided: what such values are encoded as.
+                let rule = bucketed ? "a missing value gets a code of its own, an infinite one the first or last bucket" : "encoded as the train mean"
+                nonFinite.append("numeric '\(name)': \(missing) missing and \(infinite) infinite values in \(train.rowCount) train rows, \(rule)")
             }
-            if method.hasPrefix("buckets:") {
+            if bucketed {
                 guard let count = Int(method.dropFirst(8)), count >= 2 else { throw StageFailure("transforms: '\(name)': write buckets:N with N >= 2") }
+                guard !values.isEmpty else {
+                    throw StageFailure("transforms: '\(name)': buckets need finite values in the train rows, and there are none")
+                }
                 let sorted = values.sorted()
                 let boundaries = (1..<count).map { Float(sorted[min(sorted.count - 1, $0 * sorted.count / count)]) }
                 categoricalFeatures.append(.init(name: name, boundaries: Array(Set(boundaries)).sorted()))

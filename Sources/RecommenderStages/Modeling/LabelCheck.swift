@@ -16,7 +16,7 @@ enum LabelCheck {
             guard !bad.isEmpty else { continue }
             var examples: [Float] = []
             for value in bad where !examples.contains(value) && examples.count < 5 { examples.append(value) }
-            let shown = examples.map { $0 == $0.rounded() && $0.isFinite ? String(Int($0)) : "\($0)" }.joined(separator: ", ")
+            let shown = examples.map { Int(exactly: $0).map(String.init) ?? "\($0)" }.joined(separator: ", ")
             if task.type == .binary {
                 throw StageFailure("task '\(task.name)' is binary, but \(bad.count) of \(labels.count) \(split) labels are not 0 or 1 "
                     + "(e.g. \(shown)); map its values with features' positive_labels ({\(task.name): \">= 4\"}), derive a 0/1 column in clean, "
