@@ -32,7 +32,7 @@ public enum BuiltinManifests {
             """#),
         EmbeddedManifest(fileName: "clean.yaml", text: #"""
             name: clean
-            version: 1
+            version: 2
             description: Removes duplicate rows, fills or drops missing values, keeps users and items with enough events, clips numbers, checks labels, and can pseudonymize user ids. Every removed row goes to 'rejected' with its row number and reason.
             builtin: clean
             inputs:
@@ -57,7 +57,7 @@ public enum BuiltinManifests {
             """#),
         EmbeddedManifest(fileName: "collect.yaml", text: #"""
             name: collect
-            version: 1
+            version: 2
             description: Produces the raw events table, from the e-commerce simulator, the MMoE paper's synthetic generator, or a CSV, TSV or JSON Lines file (optionally .gz).
             builtin: collect
             inputs:
@@ -107,7 +107,7 @@ public enum BuiltinManifests {
             """#),
         EmbeddedManifest(fileName: "evaluate.yaml", text: #"""
             name: evaluate
-            version: 1
+            version: 2
             description: Per-task AUC, GAUC, LogLoss or MSE, RMSE, MAE on the test split; NDCG, Recall, HitRate and MRR of the recommendations against held-out interactions; experts' gate weights; permutation feature importance. Writes metrics.json.
             builtin: evaluate
             inputs:
@@ -130,7 +130,7 @@ public enum BuiltinManifests {
             """#),
         EmbeddedManifest(fileName: "features.yaml", text: #"""
             name: features
-            version: 1
+            version: 2
             description: Splits events into train, valid and test; fits vocabularies, statistics and buckets on train; writes the encoded tables and the transform predict applies to new data. Refuses a label as a feature and warns about features that predict a label almost perfectly.
             builtin: features
             inputs:
@@ -260,7 +260,7 @@ public enum BuiltinManifests {
             """#),
         EmbeddedManifest(fileName: "train.yaml", text: #"""
             name: train
-            version: 1
+            version: 2
             description: Trains the model with the joint loss on the train split, validating after each epoch; checkpoints every epoch so a killed run resumes from its last finished epoch.
             builtin: train
             inputs:
