@@ -46,6 +46,29 @@ struct PipelineParserTests {
         expectDiagnostic(diagnostics, line: 5, column: 5, contains: "unknown key 'ouputs' in stage 'a' (did you mean 'outputs'?)")
     }
 
+    @Test func stageResourcesAreReadAndCheckedWhereWritten() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let (pipeline, _) = try sandbox.load("""
+            name: p
+            stages:
+              a: {command: "true", resources: {cpus: 4, memory: 1.5GiB, time: "1:30:00"}}
+            """)
+        #expect(pipeline?.stage("a")?.resources == StageResources(cpus: 4, memoryBytes: 1_610_612_736, seconds: 5400))
+        let (_, diagnostics) = try sandbox.load("""
+            name: p
+            stages:
+              a:
+                command: "true"
+                resources: {cpus: 0, memory: lots, time: 5x, gpus: 1}
+            """)
+        #expect(diagnostics.count == 4, "\(diagnostics)")
+        expectDiagnostic(diagnostics, line: 5, column: 23, contains: "'cpus' must be a whole number from 1 to 1024, not '0'")
+        expectDiagnostic(diagnostics, line: 5, column: 34, contains: "'memory' must be a size such as 512M")
+        expectDiagnostic(diagnostics, line: 5, column: 46, contains: "'time' must be a duration such as 90s")
+        expectDiagnostic(diagnostics, line: 5, column: 50, contains: "unknown key 'gpus' in 'resources'")
+    }
+
     @Test func duplicateStageNamesAreReportedAtTheSecond() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }

@@ -8,7 +8,7 @@ public struct PipelineParser {
     /// What `isValidName` accepts, for error messages.
     public static let nameRule = "use letters, digits, '_' and '-', starting with a letter or '_'"
     public static let topLevelKeys = ["name", "description", "params", "stages", "publish", "gates"]
-    public static let stageKeys = ["uses", "command", "inputs", "outputs", "with", "after", "description"]
+    public static let stageKeys = ["uses", "command", "inputs", "outputs", "with", "after", "description", "resources"]
 
     public init() {}
 
@@ -100,6 +100,8 @@ public struct PipelineParser {
                 stage.after = reader.strings(value, what: "'after'", diagnostics: &diagnostics)
             case "description":
                 stage.description = reader.string(value, what: "'description'", diagnostics: &diagnostics)
+            case "resources":
+                stage.resources = resources(value, stage: name, reader: reader, diagnostics: &diagnostics)
             default:
                 diagnostics.error(
                     "unknown key '\(key)' in stage '\(name)'\(Suggestion.hint(for: key, in: Self.stageKeys)); valid keys: \(Self.stageKeys.joined(separator: ", "))",
@@ -117,6 +119,33 @@ public struct PipelineParser {
                        location: reader.location(keyNode), valueLocation: reader.location(value),
                        elementLocations: reader.elementLocations(value))
         }
+    }
+
+    /// `resources: {cpus: 2, memory: 4G, time: 30m}`; each value checked where it is written.
+    private func resources(_ node: Node, stage: String, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> StageResources? {
+        guard let entries = reader.pairs(node, what: "'resources' of stage '\(stage)'", diagnostics: &diagnostics) else { return nil }
+        var resources = StageResources()
+        for (key, keyNode, value) in entries {
+            let text = value.scalar?.string ?? ""
+            switch key {
+            case "cpus":
+                if let cpus = Int(text), (1...1024).contains(cpus) { resources.cpus = cpus } else {
+                    diagnostics.error("'cpus' must be a whole number from 1 to 1024, not '\(text)'", at: reader.location(value))
+                }
+            case "memory":
+                if let bytes = StageResources.bytes(text) { resources.memoryBytes = bytes } else {
+                    diagnostics.error("'memory' must be \(StageResources.memoryForm), not '\(text)'", at: reader.location(value))
+                }
+            case "time":
+                if let seconds = StageResources.seconds(text) { resources.seconds = seconds } else {
+                    diagnostics.error("'time' must be \(StageResources.timeForm), not '\(text)'", at: reader.location(value))
+                }
+            default:
+                diagnostics.error("unknown key '\(key)' in 'resources'\(Suggestion.hint(for: key, in: StageResources.keys)); valid keys: \(StageResources.keys.joined(separator: ", "))",
+                                  at: reader.location(keyNode))
+            }
+        }
+        return resources
     }
 
     private func inputEntries(_ node: Node, stage: String, reader: YAMLReader, diagnostics: inout DiagnosticBag) -> [InputEntry] {

@@ -66,6 +66,7 @@ public struct StageSpec: Sendable {
     public var with: [ParamEntry] = []
     public var after: [Located<String>] = []
     public var description: String?
+    public var resources: StageResources?
 }
 
 /// A pipeline file as written, before validation.

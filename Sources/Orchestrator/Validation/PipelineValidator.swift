@@ -105,7 +105,8 @@ public struct PipelineValidator {
         }
 
         var resolved = ResolvedStage(name: stage.name, description: stage.description, definition: .inlineCommand(CommandTemplate("")),
-                                     params: [], inputs: [], outputs: [], after: stage.after.map(\.value), location: stage.location)
+                                     params: [], inputs: [], outputs: [], after: stage.after.map(\.value), location: stage.location,
+                                     resources: stage.resources)
         var manifest: StageManifest?
         switch (stage.uses, stage.command) {
         case (let uses?, nil):

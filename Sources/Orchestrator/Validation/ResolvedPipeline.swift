@@ -51,6 +51,8 @@ public struct ResolvedStage: Sendable {
     public var metricsOutputs: [String] = []
     public var after: [String]
     public var location: SourceLocation
+    /// What the stage asks of a cluster's machine; nil when the file says nothing.
+    public var resources: StageResources?
 
     /// Stages this one waits for: those it reads from, then `after`.
     public var dependencies: [String] {

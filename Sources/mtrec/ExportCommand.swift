@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Orchestrator
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the pipeline for another engine to run.",
+        subcommands: [Argo.self])
+
+    struct Argo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "argo",
+            abstract: "An Argo Workflow (a CronWorkflow with --schedule): one DAG task per stage, each `mtrec run FILE --only STAGE` in the image, against a volume holding the state folder.")
+
+        @OptionGroup var pipelineOptions: PipelineOptions
+        @Option(help: "The container image with mtrec and the project.") var image = "mtrec:latest"
+        @Option(help: "A cron schedule (\"0 3 * * *\"): export a CronWorkflow for scheduled retraining.") var schedule: String?
+        @Option(name: .customLong("volume-claim"), help: "The ReadWriteMany PersistentVolumeClaim that holds the state folder.")
+        var volumeClaim = "mtrec-state"
+        @Option(name: .customLong("workdir"), help: "Where the image holds the project; the pipeline file is taken relative to it.")
+        var workingDirectory = "/project"
+        @Option(help: "Write the workflow here instead of to standard output.") var out: String?
+
+        func run() throws {
+            let pipeline = try pipelineOptions.load()
+            let export = ArgoExport(image: image, schedule: schedule, volumeClaim: volumeClaim,
+                                    pipelinePath: pipelineOptions.file, workingDirectory: workingDirectory)
+            let json: Data
+            do { json = try export.json(for: pipeline) } catch let failure as ArgoExport.Failure {
+                Console.error("error: \(failure)")
+                throw ExitStatus.invalid
+            }
+            let text = String(decoding: json, as: UTF8.self) + "\n"
+            if let out {
+                try text.write(toFile: out, atomically: true, encoding: .utf8)
+                Console.line("wrote \(out): \(schedule == nil ? "Workflow" : "CronWorkflow") with \(pipeline.stages.count) stage tasks and finish")
+            } else {
+                Console.line(text.trimmingCharacters(in: .newlines))
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Validates Argo documents (JSON) against Argo's JSON Schema.
+
+Usage: scripts/validate-argo.py SCHEMA FILE...   (exit 0: every file valid)
+       scripts/validate-argo.py --check          (exit 0: a validator is available)
+
+Uses Python's jsonschema; when it is not installed, creates a virtualenv in
+.build/argo-venv, installs jsonschema from PyPI there and runs again in it.
+"""
+import json
+import os
+import subprocess
+import sys
+
+repository = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+venv = os.path.join(repository, ".build", "argo-venv")
+
+try:
+    import jsonschema
+except ImportError:
+    python = os.path.join(venv, "bin", "python3")
+    if sys.executable == python:
+        sys.exit("jsonschema could not be installed in " + venv)
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "jsonschema"], check=True)
+    os.execv(python, [python] + sys.argv)
+
+if sys.argv[1:] == ["--check"]:
+    sys.exit(0)
+
+schema = json.load(open(sys.argv[1]))
+validator = jsonschema.validators.validator_for(schema)(schema)
+failed = False
+for path in sys.argv[2:]:
+    document = json.load(open(path))
+    errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
+    for error in errors[:10]:
+        print(f"{path}: {'/'.join(str(part) for part in error.absolute_path)}: {error.message[:300]}")
+    failed = failed or bool(errors)
+    if not errors:
+        print(f"{path}: valid {document.get('kind')}")
+sys.exit(1 if failed else 0)
