@@ -17,7 +17,7 @@ build: deps
 	$(RELEASE_BUILD) --product mtrec
 
 test: deps
-	swift test
+	swift test; status=$$?; scripts/local-slurm.sh stop; exit $$status
 
 deps:
 	@scripts/install-deps.sh

@@ -28,6 +28,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the plan (what would run and why) and stop.")
     var dryRun = false
 
+    @Option(help: "Where stages run: local (processes on this machine) or slurm (one sbatch job per stage; the state folder must be on a filesystem every node sees).")
+    var executor: ExecutorKind = .local
+
+    @Option(help: "slurm: the partition jobs are submitted to (default: the cluster's default).")
+    var partition: String?
+
     @Option(help: "How many stages may run at once (default: number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -50,6 +56,12 @@ struct RunCommand: ParsableCommand {
         let pipeline = try pipelineOptions.load()
         var runner = pipelineOptions.runner()
         if verify { runner.verification = .contents }
+        if executor == .slurm {
+            guard let binary = Console.executablePath else { throw ValidationError("cannot find this mtrec binary for the Slurm jobs to run") }
+            runner.executor = SlurmExecutor(binary: binary, pipelineFile: URL(fileURLWithPath: pipelineOptions.file).standardizedFileURL.path,
+                                            overrides: pipelineOptions.overrides,
+                                            stateFolder: pipelineOptions.stateFolder.standardizedFileURL, partition: partition)
+        }
         let selection = Selection(only: only, from: from, until: until, force: force)
         if dryRun {
             let plan = try planOrExit { try runner.plan(pipeline, selection: selection) }
@@ -89,4 +101,8 @@ func planOrExit<T>(_ body: () throws -> T) throws -> T {
         Console.error("error: \(error)")
         throw ExitStatus.invalid
     }
+}
+
+enum ExecutorKind: String, ExpressibleByArgument {
+    case local, slurm
 }

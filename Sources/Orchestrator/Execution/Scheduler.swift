@@ -144,6 +144,7 @@ public final class Scheduler: @unchecked Sendable {
     /// discards the staging area and describes the failure.
     private func execute(_ stage: ResolvedStage, _ planned: PlannedStage) -> (outcome: StageExecution, artifact: StoredArtifact?) {
         let started = elapsed()
+        if executor.commitsItself { return executeElsewhere(stage, planned, started: started) }
         var staging: StagingArea?
         var job: StageJob?
         var result: ExecutionResult?
@@ -203,7 +204,36 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
-    private func makeJob(_ stage: ResolvedStage, staging: StagingArea) throws -> StageJob {
+    /// A stage whose work commits its own key (a cluster job): submit, wait,
+    /// then find the outputs in the store.
+    private func executeElsewhere(_ stage: ResolvedStage, _ planned: PlannedStage, started: Double) -> (outcome: StageExecution, artifact: StoredArtifact?) {
+        var job: StageJob?
+        var result: ExecutionResult?
+        do {
+            job = try makeJob(stage, staging: nil, key: planned.key)
+            let observer = self.observer, name = stage.name
+            result = try executor.execute(job!, cancellation: cancellation) { observer.stageOutput(name, line: $0) }
+            let result = result!, job = job!
+            if cancellation.isCancelled { throw AttemptFailure.interrupted }
+            guard result.succeeded else { throw AttemptFailure.exited(result) }
+            guard let artifact = store.lookup(planned.key, outputs: stage.outputs) else {
+                throw AttemptFailure.commit("the job ended without committing key \(planned.key.short) to the shared state folder")
+            }
+            records.remember(planned.recipe, for: stage.name)
+            var finished = outcome(stage, planned, .ran, reason: planned.reason, artifact: artifact, started: started)
+            (finished.exitCode, finished.stdoutLog, finished.stderrLog) = (result.exitCode, job.stdoutLog, job.stderrLog)
+            return (finished, artifact)
+        } catch {
+            var failed = outcome(stage, planned, .failed, reason: planned.reason, started: started)
+            (failed.stdoutLog, failed.stderrLog) = (job?.stdoutLog, job?.stderrLog)
+            (failed.exitCode, failed.peakMemoryBytes) = (result?.exitCode, result?.peakMemoryBytes)
+            failed.error = "\(error)"
+            if case AttemptFailure.exited(let exited)? = error as? AttemptFailure { failed.stderrTail = exited.stderrTail }
+            return (failed, nil)
+        }
+    }
+
+    private func makeJob(_ stage: ResolvedStage, staging: StagingArea?, key: StageKey? = nil) throws -> StageJob {
         var inputs: [String: String] = [:]
         for input in stage.inputs {
             switch input.source {
@@ -213,7 +243,7 @@ public final class Scheduler: @unchecked Sendable {
                 inputs[input.name] = url.path
             }
         }
-        let outputs = Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0, staging.outputPath($0).path) })
+        let outputs = staging.map { staging in Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0, staging.outputPath($0).path) }) } ?? [:]
         let params = stage.paramValues
         try FileManager.default.createDirectory(at: logsFolder, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: checkpointsFolder, withIntermediateDirectories: true)
@@ -222,7 +252,9 @@ public final class Scheduler: @unchecked Sendable {
                            inputs: inputs, outputs: outputs, workingDirectory: pipeline.directory.path,
                            stdoutLog: logsFolder.appendingPathComponent("\(stage.name).out").path,
                            stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path,
-                           checkpointFolder: checkpointsFolder.appendingPathComponent(staging.key.hex).path)
+                           checkpointFolder: staging.map { checkpointsFolder.appendingPathComponent($0.key.hex).path })
+        job.key = (staging?.key ?? key)?.hex ?? ""
+        job.resources = stage.resources
         if let template = stage.definition.commandTemplate {
             job.arguments = template.render(inputs: inputs, outputs: outputs, params: params.mapValues(\.plainText))
         } else if case .manifest(_, _, .builtin(let name)) = stage.definition {

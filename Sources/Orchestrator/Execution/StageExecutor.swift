@@ -21,6 +21,18 @@ public struct StageJob: Sendable, Codable {
     /// checkpoints (a long train resumes from its last epoch); removed once
     /// the stage's outputs are committed.
     public var checkpointFolder: String?
+    /// What the stage asks of a cluster machine.
+    public var resources: StageResources?
+    /// The stage key (hex), under which the outputs are committed.
+    public var key: String
+
+    public init(pipeline: String, stage: String, definition: String, arguments: [String]? = nil, builtin: String? = nil,
+                params: [String: ParamValue], inputs: [String: String], outputs: [String: String], workingDirectory: String,
+                stdoutLog: String, stderrLog: String, checkpointFolder: String? = nil, resources: StageResources? = nil, key: String = "") {
+        (self.pipeline, self.stage, self.definition, self.arguments, self.builtin) = (pipeline, stage, definition, arguments, builtin)
+        (self.params, self.inputs, self.outputs, self.workingDirectory) = (params, inputs, outputs, workingDirectory)
+        (self.stdoutLog, self.stderrLog, self.checkpointFolder, self.resources, self.key) = (stdoutLog, stderrLog, checkpointFolder, resources, key)
+    }
 }
 
 /// How a stage's process ended.
@@ -41,4 +53,12 @@ public struct ExecutionResult: Sendable {
 public protocol StageExecutor: Sendable {
     /// `output` receives each line the stage writes to stdout.
     func execute(_ job: StageJob, cancellation: Cancellation, output: @escaping @Sendable (String) -> Void) throws -> ExecutionResult
+    /// True when the work itself locks, builds and commits the stage's key
+    /// (a cluster job running `mtrec run --only`): the scheduler then neither
+    /// locks nor stages, and finds the outputs in the store afterwards.
+    var commitsItself: Bool { get }
+}
+
+extension StageExecutor {
+    public var commitsItself: Bool { false }
 }

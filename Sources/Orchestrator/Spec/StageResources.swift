@@ -3,7 +3,7 @@ import Foundation
 /// What a stage asks of the machine it runs on, for cluster executors and
 /// exports (`resources: {cpus: 2, memory: 4G, time: 30m}`). It never changes
 /// a stage's outputs, so it is not part of the stage key.
-public struct StageResources: Sendable, Equatable {
+public struct StageResources: Sendable, Equatable, Codable {
     public var cpus: Int?
     public var memoryBytes: Int64?
     public var seconds: Int?
