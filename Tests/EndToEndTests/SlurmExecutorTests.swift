@@ -49,6 +49,29 @@ struct SlurmExecutorTests {
         #expect((broken["stderrTail"] as? [String])?.contains("no space left") == true, "\(broken)")
     }
 
+    @Test func ctrlCCancelsTheRunningJob() throws {
+        let mtrec = try MtrecProcess()
+        defer { mtrec.remove() }
+        try mtrec.write("slow.yaml", Self.slow.replacingOccurrences(of: "sleep 6", with: "sleep 120"))
+        let process = try mtrec.start(["run", "slow.yaml", "--executor", "slurm", "--report", "r.json"], tag: "slow")
+        #expect(mtrec.waitFor(seconds: 20) { ((try? mtrec.read("slow.stdout")) ?? "").contains("slurm job ") })
+        let text = try mtrec.read("slow.stdout")
+        let id = try #require(text.range(of: "slurm job ").map { String(text[$0.upperBound...].prefix { $0.isNumber }) })
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try mtrec.report("r.json")["status"] as? String == "interrupted")
+        let scontrol = Process()
+        scontrol.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        scontrol.arguments = ["scontrol", "show", "job", "-o", id]
+        let pipe = Pipe()
+        scontrol.standardOutput = pipe
+        try scontrol.run()
+        let state = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        scontrol.waitUntilExit()
+        #expect(state.contains("JobState=CANCELLED"), "\(state)")
+    }
+
     @Test func aKilledOrchestratorsJobIsWaitedForNotSubmittedAgain() throws {
         let mtrec = try MtrecProcess()
         defer { mtrec.remove() }

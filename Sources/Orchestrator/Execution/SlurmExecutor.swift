@@ -51,6 +51,7 @@ public struct SlurmExecutor: StageExecutor {
         let id = jobId!
         var log = LogFollower(path: job.stdoutLog)
         var state = Self.state(of: id)
+        var unknownSince: DispatchTime?
         while state.map(Self.isFinished) != true {
             if cancellation.isCancelled {
                 _ = Self.capture(["scancel", id])
@@ -58,6 +59,16 @@ public struct SlurmExecutor: StageExecutor {
             Thread.sleep(forTimeInterval: pollInterval)
             log.follow(output)
             state = Self.state(of: id)
+            // Slurm forgetting a job (or slurmctld gone) for half a minute ends the wait.
+            if state == nil {
+                let since = unknownSince ?? DispatchTime.now()
+                unknownSince = since
+                if DispatchTime.now().uptimeNanoseconds - since.uptimeNanoseconds > 30_000_000_000 {
+                    throw Failure(description: "Slurm no longer knows job \(id) (scontrol show job fails); see the job's log \(job.stderrLog)")
+                }
+            } else {
+                unknownSince = nil
+            }
         }
         log.follow(output)
         try? FileManager.default.removeItem(at: record)
