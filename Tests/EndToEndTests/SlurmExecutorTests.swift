@@ -37,6 +37,21 @@ struct SlurmExecutorTests {
         #expect(again.exitCode == 0 && !again.stdout.contains("slurm job "), "a cached rerun submits nothing: \(again.stdout)")
     }
 
+    @Test func theBuiltInStagesThroughSlurmGiveTheLocalOutputs() throws {
+        let fixture = try String(contentsOf: MtrecProcess.repository.appendingPathComponent("Tests/EndToEndTests/Fixtures/tiny-recommender.yaml"),
+                                 encoding: .utf8)
+        var published: [[String]] = []
+        for executor in ["slurm", "local"] {
+            let mtrec = try MtrecProcess()
+            defer { mtrec.remove() }
+            try mtrec.write("tiny.yaml", fixture)
+            let result = try mtrec.run("run", "tiny.yaml", "--executor", executor)
+            #expect(result.exitCode == 0, "\(executor): \(result.stdout)\(result.stderr)")
+            published.append([try mtrec.read("out/recommendations.csv"), try mtrec.read("out/metrics.json")])
+        }
+        #expect(published[0] == published[1], "the recommendations and metrics are byte for byte the local ones")
+    }
+
     @Test func aFailingJobIsReportedWithItsExitCodeAndLogTail() throws {
         let mtrec = try MtrecProcess()
         defer { mtrec.remove() }
