@@ -34,6 +34,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "slurm: the partition jobs are submitted to (default: the cluster's default).")
     var partition: String?
 
+    @Flag(help: .hidden)
+    var asJob = false
+
     @Option(help: "How many stages may run at once (default: number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -56,6 +59,8 @@ struct RunCommand: ParsableCommand {
         let pipeline = try pipelineOptions.load()
         var runner = pipelineOptions.runner()
         if verify { runner.verification = .contents }
+        // One stage's job of a cluster run: the orchestrating run checks the gates and publishes.
+        if asJob { runner.checksGatesAndPublishes = false }
         if executor == .slurm {
             guard let binary = Console.executablePath else { throw ValidationError("cannot find this mtrec binary for the Slurm jobs to run") }
             runner.executor = SlurmExecutor(binary: binary, pipelineFile: URL(fileURLWithPath: pipelineOptions.file).standardizedFileURL.path,

@@ -37,19 +37,27 @@ struct SlurmExecutorTests {
         #expect(again.exitCode == 0 && !again.stdout.contains("slurm job "), "a cached rerun submits nothing: \(again.stdout)")
     }
 
-    @Test func theBuiltInStagesThroughSlurmGiveTheLocalOutputs() throws {
-        let fixture = try String(contentsOf: MtrecProcess.repository.appendingPathComponent("Tests/EndToEndTests/Fixtures/tiny-recommender.yaml"),
-                                 encoding: .utf8)
-        var published: [[String]] = []
+    /// The quickstart itself, made small with --set (which the jobs must be given too, or their keys would differ).
+    /// So small, its quality gates fail: both runs must fail them alike, with the same lists and metrics.
+    @Test func theQuickstartThroughSlurmGivesTheLocalOutputs() throws {
+        let quickstart = try String(contentsOf: MtrecProcess.repository.appendingPathComponent("pipelines/quickstart.yaml"), encoding: .utf8)
+        var outputs: [[String]] = [], codes: [Int32] = []
         for executor in ["slurm", "local"] {
             let mtrec = try MtrecProcess()
             defer { mtrec.remove() }
-            try mtrec.write("tiny.yaml", fixture)
-            let result = try mtrec.run("run", "tiny.yaml", "--executor", executor)
-            #expect(result.exitCode == 0, "\(executor): \(result.stdout)\(result.stderr)")
-            published.append([try mtrec.read("out/recommendations.csv"), try mtrec.read("out/metrics.json")])
+            try mtrec.write("quickstart.yaml", quickstart)
+            let result = try mtrec.run("run", "quickstart.yaml", "--executor", executor, "--report", "r.json", "--set", "collect.impressions=20000",
+                                       "--set", "collect.users=300", "--set", "collect.items=100", "--set", "train.epochs=1",
+                                       "--set", "retrieve.candidates_per_user=50")
+            codes.append(result.exitCode)
+            let stages = mtrec.stages(try mtrec.report("r.json"))
+            #expect(stages.values.allSatisfy { $0["status"] as? String == "ran" }, "\(executor): \(result.stdout)")
+            let lists = try #require((stages["rank"]?["outputs"] as? [String: String])?["recommendations"])
+            let metrics = try #require((stages["evaluate"]?["outputs"] as? [String: String])?["metrics"])
+            outputs.append([try String(contentsOfFile: lists, encoding: .utf8), try String(contentsOfFile: metrics, encoding: .utf8)])
         }
-        #expect(published[0] == published[1], "the recommendations and metrics are byte for byte the local ones")
+        #expect(codes[0] == codes[1], "the gates decide alike: \(codes)")
+        #expect(outputs[0] == outputs[1], "the lists and metrics are byte for byte the local ones")
     }
 
     @Test func aFailingJobIsReportedWithItsExitCodeAndLogTail() throws {

@@ -100,7 +100,7 @@ public struct SlurmExecutor: StageExecutor {
     func submit(_ job: StageJob) throws -> String {
         let script = URL(fileURLWithPath: job.stdoutLog).deletingPathExtension().appendingPathExtension("sbatch.sh")
         // The job's own report says how the stage itself ended (its exit code, its stderr).
-        var command = [binary, "run", pipelineFile, "--only", job.stage, "--state-dir", stateFolder.path, "--ci",
+        var command = [binary, "run", pipelineFile, "--only", job.stage, "--state-dir", stateFolder.path, "--ci", "--as-job",
                        "--report", Self.reportPath(job, in: stateFolder)]
         for value in overrides { command += ["--set", value] }
         // Each argument one quoted shell word: nothing in a param or path is read as code.

@@ -65,7 +65,7 @@ public struct ArgoExport: Sendable {
                       resources: resources.flatMap(ContainerResources.init))
         }
         var templates = pipeline.stages.map { stage in
-            Template(name: "stage-" + taskNames[stage.name]!, container: container(["--only", stage.name], resources: stage.resources),
+            Template(name: "stage-" + taskNames[stage.name]!, container: container(["--only", stage.name, "--as-job"], resources: stage.resources),
                      activeDeadlineSeconds: stage.resources?.seconds)
         }
         templates.append(Template(name: "finish", container: container(["--report", Self.statePath + "/reports/{{workflow.name}}.json"], resources: nil)))

@@ -7,6 +7,9 @@ public struct PipelineRunner {
     public var executor: any StageExecutor
     /// How cached entries are checked before reuse (`--verify`: by content).
     public var verification: CacheVerification = .stamps
+    /// False for one stage's job of a cluster run (`mtrec run --as-job`):
+    /// the orchestrating run checks the gates and publishes, once.
+    public var checksGatesAndPublishes = true
 
     public init(stateFolder: URL, executor: any StageExecutor) {
         self.stateFolder = stateFolder
@@ -60,7 +63,7 @@ public struct PipelineRunner {
             run.status = .succeeded
         }
         run.metrics = Self.metrics(of: pipeline, stages: stages)
-        if run.status == .succeeded, !pipeline.gates.isEmpty {
+        if run.status == .succeeded, !pipeline.gates.isEmpty, checksGatesAndPublishes {
             // A gate reads a stage this run did not select: it is left unchecked, not failed.
             let finished = Set(stages.filter { $0.status == .ran || $0.status == .cached }.map(\.name))
             let checked = pipeline.gates.filter { finished.contains($0.stage) }
@@ -68,7 +71,7 @@ public struct PipelineRunner {
             run.gates = GateChecker(pipeline: pipeline.name, startedAt: startedAt, history: history).check(checked, metrics: run.metrics)
             if run.gates.contains(where: { !$0.passed }) { run.status = .gateFailed }
         }
-        if run.status == .succeeded, run.uncheckedGates.isEmpty {
+        if run.status == .succeeded, run.uncheckedGates.isEmpty, checksGatesAndPublishes {
             // A failed copy is part of the run's record, not an escape from it.
             do {
                 // One publisher at a time per state folder: runs publishing the same
