@@ -6,7 +6,7 @@ import Testing
 @Suite("Argo export end to end", .serialized)
 struct ArgoExportTests {
     static let schema = MtrecProcess.repository.appendingPathComponent("Tests/EndToEndTests/Fixtures/argo/workflow-schema.json").path
-    static let validator = MtrecProcess.repository.appendingPathComponent("scripts/validate-argo.py").path
+    static let validator = MtrecProcess.repository.appendingPathComponent("scripts/validate-schema.py").path
     static let diamond = try! String(contentsOf: MtrecProcess.repository.appendingPathComponent("pipelines/diamond.yaml"), encoding: .utf8)
 
     /// Runs a program to the end; its exit code and output.

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Validates JSON or YAML documents against a JSON Schema: exported Argo
+workflows against Argo's schema, pipeline files against `mtrec schema`.
+
+Usage: scripts/validate-schema.py SCHEMA FILE...   (exit 0: every file valid)
+       scripts/validate-schema.py --check          (exit 0: a validator is available)
+
+Prints "FILE: valid KIND" or each problem as "FILE: PATH: MESSAGE". Uses
+Python's jsonschema and PyYAML; when they are not installed, creates a
+virtualenv in .build/schema-venv, installs them from PyPI there and runs
+again in it.
+"""
+import json
+import os
+import subprocess
+import sys
+
+repository = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+venv = os.path.join(repository, ".build", "schema-venv")
+
+try:
+    import jsonschema
+    import yaml
+except ImportError:
+    python = os.path.join(venv, "bin", "python3")
+    if sys.executable == python:
+        sys.exit("jsonschema and pyyaml could not be installed in " + venv)
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "jsonschema", "pyyaml"], check=True)
+    os.execv(python, [python] + sys.argv)
+
+if sys.argv[1:] == ["--check"]:
+    sys.exit(0)
+
+schema = json.load(open(sys.argv[1]))
+validator = jsonschema.validators.validator_for(schema)(schema)
+failed = False
+for path in sys.argv[2:]:
+    with open(path) as file:
+        document = yaml.safe_load(file) if path.endswith((".yaml", ".yml")) else json.load(file)
+    errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
+    for error in errors[:10]:
+        print(f"{path}: {'/'.join(str(part) for part in error.absolute_path)}: {error.message[:300]}")
+    failed = failed or bool(errors)
+    if not errors:
+        print(f"{path}: valid {document.get('kind') or 'pipeline'}")
+sys.exit(1 if failed else 0)
