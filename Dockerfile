@@ -5,6 +5,7 @@ RUN apt-get update -qq && apt-get install -y -qq libopenblas-dev libsqlite3-dev 
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources Sources
+COPY Tests Tests
 RUN swift build -c release --static-swift-stdlib --product mtrec
 
 FROM ubuntu:24.04

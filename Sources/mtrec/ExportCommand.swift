@@ -24,8 +24,11 @@ struct ExportCommand: ParsableCommand {
 
         func run() throws {
             let pipeline = try pipelineOptions.load()
-            let export = ArgoExport(image: image, schedule: schedule, volumeClaim: volumeClaim,
+            var export = ArgoExport(image: image, schedule: schedule, volumeClaim: volumeClaim,
                                     pipelinePath: pipelineOptions.file, workingDirectory: workingDirectory)
+            // params.X overrides become the workflow parameters' values; the others travel with every task.
+            export.stageOverrides = pipelineOptions.overrides.filter { !$0.hasPrefix("params.") }
+            export.flags = pipelineOptions.publishOutside ? ["--publish-outside"] : []
             let json: Data
             do { json = try export.json(for: pipeline) } catch let failure as ArgoExport.Failure {
                 Console.error("error: \(failure)")

@@ -63,9 +63,12 @@ struct RunCommand: ParsableCommand {
         if asJob { runner.checksGatesAndPublishes = false }
         if executor == .slurm {
             guard let binary = Console.executablePath else { throw ValidationError("cannot find this mtrec binary for the Slurm jobs to run") }
-            runner.executor = SlurmExecutor(binary: binary, pipelineFile: URL(fileURLWithPath: pipelineOptions.file).standardizedFileURL.path,
-                                            overrides: pipelineOptions.overrides,
-                                            stateFolder: pipelineOptions.stateFolder.standardizedFileURL, partition: partition)
+            var slurm = SlurmExecutor(binary: binary, pipelineFile: URL(fileURLWithPath: pipelineOptions.file).standardizedFileURL.path,
+                                      overrides: pipelineOptions.overrides,
+                                      stateFolder: pipelineOptions.stateFolder.standardizedFileURL, partition: partition)
+            // What the jobs must do alike: check entries by content, allow the same publish paths.
+            slurm.flags = (verify ? ["--verify"] : []) + (pipelineOptions.publishOutside ? ["--publish-outside"] : [])
+            runner.executor = slurm
         }
         let selection = Selection(only: only, from: from, until: until, force: force)
         if dryRun {
@@ -74,7 +77,9 @@ struct RunCommand: ParsableCommand {
             return
         }
 
-        let history = try RunHistory(stateFolder: pipelineOptions.stateFolder)
+        // A cluster job's run is part of its orchestrating run: it is not recorded on its own,
+        // so `mtrec runs` lists one run and `_vs_last` gates never compare with a job.
+        let history = asJob ? nil : try RunHistory(stateFolder: pipelineOptions.stateFolder)
         let cancellation = Cancellation()
         let interrupts = InterruptHandler { cancellation.cancel() }
         let outcome = try planOrExit {

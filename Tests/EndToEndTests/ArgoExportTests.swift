@@ -108,6 +108,17 @@ struct ArgoExportTests {
           make-a: {command: "echo b > {outputs.o}", outputs: [o]}
         """
 
+    @Test func parametersKeepTheirTypesAndStageOverridesTravelWithEveryTask() throws {
+        let mtrec = try MtrecProcess()
+        defer { mtrec.remove() }
+        try mtrec.write("p.yaml", "name: p\nparams: {code: '007'}\nstages:\n  a: {command: \"echo {params.c} > {outputs.o}\", outputs: [o], with: {c: \"${params.code}\"}}\n")
+        let (code, output) = try Self.run(MtrecProcess.binary, ["export", "argo", "p.yaml", "--set", "a.extra=1", "--out", "w.json"], in: mtrec.folder)
+        #expect(code == 0, "\(output)")
+        let text = try mtrec.read("w.json")
+        #expect(text.contains("\"value\" : \"'007'\""), "a string that reads as a number is quoted: \(text)")
+        #expect(text.contains("\"a.extra=1\""), "the --set of the export reaches the tasks")
+    }
+
     @Test func clashingTaskNamesAndABadScheduleAreRefused() throws {
         let mtrec = try MtrecProcess()
         defer { mtrec.remove() }

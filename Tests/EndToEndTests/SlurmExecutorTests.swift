@@ -35,6 +35,13 @@ struct SlurmExecutorTests {
         #expect(try joined(mtrec, "slurm.json") == (try joined(mtrec, "local.json")))
         let again = try mtrec.run("run", "diamond.yaml", "--executor", "slurm", "--state-dir", mtrec.path("slurm-state"), "--report", "again.json")
         #expect(again.exitCode == 0 && !again.stdout.contains("slurm job "), "a cached rerun submits nothing: \(again.stdout)")
+        // --force reaches the job: it rebuilds the stage instead of finding it cached.
+        let forced = try mtrec.run("run", "diamond.yaml", "--executor", "slurm", "--state-dir", mtrec.path("slurm-state"), "--force", "join",
+                                   "--report", "forced.json")
+        #expect(forced.exitCode == 0, "\(forced.stdout)")
+        let key = try #require(mtrec.stages(try mtrec.report("forced.json"))["join"]?["key"] as? String)
+        let job = try mtrec.report("slurm-state/slurm/\(key).report.json")
+        #expect(mtrec.stages(job)["join"]?["status"] as? String == "ran", "the job rebuilt join")
     }
 
     /// The quickstart itself, made small with --set (which the jobs must be given too, or their keys would differ).

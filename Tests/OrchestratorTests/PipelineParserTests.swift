@@ -55,6 +55,8 @@ struct PipelineParserTests {
               a: {command: "true", resources: {cpus: 4, memory: 1.5GiB, time: "1:30:00"}}
             """)
         #expect(pipeline?.stage("a")?.resources == StageResources(cpus: 4, memoryBytes: 1_610_612_736, seconds: 5400))
+        #expect(StageResources.bytes("4096") == 4_294_967_296, "a bare number is MiB, as Slurm reads it")
+        #expect(StageResources.seconds("999999999999999d") == nil && StageResources.seconds("99999999999:00:00") == nil, "no overflow trap")
         let (_, diagnostics) = try sandbox.load("""
             name: p
             stages:

@@ -81,7 +81,7 @@ struct TypedParamsTests {
         #expect(try decoder.decode(Params.self, from: ["units": .list([.int(4)])]).units == [4])
     }
 
-    @Test func setValuesAreTypedLikeYAMLScalars() {
+    @Test func setValuesAreTypedLikeYAMLScalars() throws {
         // YAML 1.1 reads yes/Yes/YES as true, but "yEs" as text; --set now agrees.
         #expect(ParamValue.parsingScalar("yEs") == .string("yEs"))
         #expect(ParamValue.parsingScalar("Yes") == .bool(true))
@@ -91,5 +91,14 @@ struct TypedParamsTests {
         #expect(ParamValue.parsingScalar("1e3") == .float(1000))
         #expect(ParamValue.parsingScalar("Null").typeName == "null")
         #expect(ParamValue.parsingScalar("nULL") == .string("nULL"))
+        // Quoted, a value is text, as in YAML; setText quotes exactly when plain text would change type.
+        #expect(ParamValue.parsingScalar("'007'") == .string("007"))
+        #expect(ParamValue.parsingScalar("\"yes\"") == .string("yes"))
+        #expect(ParamValue.parsingScalar("'it''s'") == .string("it's"))
+        for value: ParamValue in [.string("007"), .string("yes"), .string(""), .string("it's"), .string("plain"), .int(7), .float(0.5), .bool(true)] {
+            let text = value.setText ?? "-"
+            #expect(ParamValue.parsingScalar(text).canonicalJSON == value.canonicalJSON, "\(value)")
+        }
+        #expect(ParamValue.list([.int(1)]).setText == nil)
     }
 }

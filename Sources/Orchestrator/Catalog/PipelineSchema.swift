@@ -38,7 +38,7 @@ public enum PipelineSchema {
             "properties": object([
                 "name": object(["type": .string("string"), "pattern": .string(namePattern), "description": .string("the pipeline's name")]),
                 "description": object(["type": .string("string")]),
-                "params": object(["type": .string("object"), "description": .string("values stages read as ${params.NAME}")]),
+                "params": object(["type": strings(["object", "null"]), "description": .string("values stages read as ${params.NAME}")]),
                 "stages": object(["type": .string("object"), "additionalProperties": reference("stage"),
                                   "propertyNames": object(["pattern": .string(namePattern)])]),
                 "publish": object(["type": .string("object"), "additionalProperties": object(["type": .string("string"), "pattern": .string("^[^.]+\\.[^.]+$")]),
@@ -55,7 +55,7 @@ public enum PipelineSchema {
     static let interpolation = object(["type": .string("string"), "pattern": .string("^\\$\\{params\\.[A-Za-z0-9_-]+\\}$")])
 
     static let shared: [(String, ParamValue)] = [
-        ("after", object(["type": .string("array"), "items": object(["type": .string("string")])])),
+        ("after", names),
         ("description", object(["type": .string("string")])),
         ("resources", object(["type": .string("object"), "additionalProperties": .bool(false), "properties": object([
             "cpus": object(["type": .string("integer"), "minimum": .int(1), "maximum": .int(1024)]),
@@ -71,8 +71,8 @@ public enum PipelineSchema {
                                                         object(["type": .string("array"), "items": object(["type": .string("string")])])]),
                                         "description": .string("a shell command with {inputs.X} {outputs.X} {params.X}, or a list: program and arguments")])),
                     ("inputs", object(["type": .string("object"), "additionalProperties": object(["type": .string("string")])])),
-                    ("outputs", object(["type": .string("array"), "items": object(["type": .string("string"), "pattern": .string(namePattern)])])),
-                    ("with", object(["type": .string("object")])),
+                    ("outputs", names),
+                    ("with", object(["type": strings(["object", "null"])])),
                 ] + shared)])
     }
 
@@ -90,7 +90,7 @@ public enum PipelineSchema {
                            ("uses", object(["const": .string(manifest.name)])),
                            ("inputs", object(["type": .string("object"), "additionalProperties": .bool(false), "properties": .map(inputs),
                                               "required": strings(manifest.inputs.filter { !$0.optional }.map(\.name))])),
-                           ("with", object(["type": .string("object"), "additionalProperties": .bool(false), "properties": .map(params),
+                           ("with", object(["type": strings(["object", "null"]), "additionalProperties": .bool(false), "properties": .map(params),
                                             "required": strings(manifest.params.filter(\.isRequired).map(\.name))])),
                        ] + shared)])
     }
@@ -110,9 +110,9 @@ public enum PipelineSchema {
     static func schema(for type: ParamType, _ declaration: ParamDeclaration) -> ParamValue {
         switch type {
         case .list(let element):
-            return object(["type": .string("array")].merging(element.map { ["items": schema(for: $0, declaration)] } ?? [:]) { $1 })
+            return object(["type": .string("array")].merging(element.map { ["items": elementSchema($0, declaration)] } ?? [:]) { $1 })
         case .map(let element):
-            return object(["type": .string("object")].merging(element.map { ["additionalProperties": schema(for: $0, declaration)] } ?? [:]) { $1 })
+            return object(["type": .string("object")].merging(element.map { ["additionalProperties": elementSchema($0, declaration)] } ?? [:]) { $1 })
         case .string, .int, .float, .bool:
             let name = switch type {
             case .string: "string"
@@ -127,6 +127,15 @@ public enum PipelineSchema {
             return object(fields)
         }
     }
+
+    /// An element may be `${params.NAME}` too: interpolation reaches inside lists and maps.
+    static func elementSchema(_ type: ParamType, _ declaration: ParamDeclaration) -> ParamValue {
+        object(["anyOf": .list([schema(for: type, declaration), interpolation])])
+    }
+
+    /// One name or a list of them, as the parser reads `after` and `outputs`.
+    static let names = object(["anyOf": .list([object(["type": .string("string")]),
+                                               object(["type": .string("array"), "items": object(["type": .string("string")])])])])
 
     static func object(_ fields: [String: ParamValue]) -> ParamValue {
         .map(fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })

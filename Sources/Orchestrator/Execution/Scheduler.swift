@@ -254,6 +254,7 @@ public final class Scheduler: @unchecked Sendable {
                            stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path,
                            checkpointFolder: staging.map { checkpointsFolder.appendingPathComponent($0.key.hex).path })
         job.key = (staging?.key ?? key)?.hex ?? ""
+        job.replacesEntry = plan.stages.first { $0.name == stage.name }?.reason.replacesEntry ?? false
         job.resources = stage.resources
         if let template = stage.definition.commandTemplate {
             job.arguments = template.render(inputs: inputs, outputs: outputs, params: params.mapValues(\.plainText))

@@ -15,6 +15,8 @@ public struct SlurmExecutor: StageExecutor {
     public var overrides: [String]
     public var stateFolder: URL
     public var partition: String?
+    /// Flags every job's `mtrec run` gets too (`--verify`, `--publish-outside`).
+    public var flags: [String] = []
     /// How often squeue is asked about a job.
     public var pollInterval: Double = 0.5
 
@@ -36,20 +38,22 @@ public struct SlurmExecutor: StageExecutor {
         try FileManager.default.createDirectory(at: records, withIntermediateDirectories: true)
         let record = records.appendingPathComponent("\(job.key).job")
         // A job of this key submitted by an earlier, killed mtrec and still queued or running: wait for it.
-        var jobId = (try? String(contentsOf: record, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let earlier = jobId, Self.state(of: earlier).map(Self.isFinished) != false {
-            jobId = nil
-        }
-        if let earlier = jobId {
-            output("slurm job \(earlier) (submitted earlier, still queued or running): waiting for it")
+        // The record: the job id, then its stdout and stderr logs (an earlier run's job writes to that run's logs).
+        let recorded = ((try? String(contentsOf: record, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        var logs = (stdout: job.stdoutLog, stderr: job.stderrLog)
+        let id: String
+        if recorded.count == 3, Self.state(of: recorded[0]).map(Self.isFinished) == false {
+            id = recorded[0]
+            logs = (recorded[1], recorded[2])
+            output("slurm job \(id) (submitted earlier, still queued or running): waiting for it")
         } else {
             try? FileManager.default.removeItem(atPath: Self.reportPath(job, in: stateFolder))
-            jobId = try submit(job)
-            try jobId!.write(to: record, atomically: true, encoding: .utf8)
-            output("slurm job \(jobId!)")
+            id = try submit(job)
+            try [id, logs.stdout, logs.stderr].joined(separator: "\n").write(to: record, atomically: true, encoding: .utf8)
+            output("slurm job \(id)")
         }
-        let id = jobId!
-        var log = LogFollower(path: job.stdoutLog)
+        var log = LogFollower(path: logs.stdout)
+        var shownState = ""
         var state = Self.state(of: id)
         var unknownSince: DispatchTime?
         while state.map(Self.isFinished) != true {
@@ -59,6 +63,11 @@ public struct SlurmExecutor: StageExecutor {
             Thread.sleep(forTimeInterval: pollInterval)
             log.follow(output)
             state = Self.state(of: id)
+            // A job waiting in the queue says why (Resources, Priority, a limit it exceeds).
+            if let state, let now = state["JobState"], now != shownState {
+                shownState = now
+                if now != "RUNNING" { output("slurm job \(id): \(now)\(state["Reason"].map { $0 == "None" ? "" : " (\($0))" } ?? "")") }
+            }
             // Slurm forgetting a job (or slurmctld gone) for half a minute ends the wait.
             if state == nil {
                 let since = unknownSince ?? DispatchTime.now()
@@ -74,7 +83,7 @@ public struct SlurmExecutor: StageExecutor {
         try? FileManager.default.removeItem(at: record)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         var (code, signal) = state.map(Self.exitCode) ?? (1, nil)
-        var tail = StderrTail.read(job.stderrLog) ?? []
+        var tail = StderrTail.read(logs.stderr) ?? []
         // The job ran mtrec, which exits 1 for any failed stage: the stage's own exit and stderr are in its report.
         if let stage = Self.stageReport(job, in: stateFolder), stage["status"] as? String == "failed" {
             if let inner = stage["exitCode"] as? Int { code = Int32(inner) }
@@ -101,7 +110,9 @@ public struct SlurmExecutor: StageExecutor {
         let script = URL(fileURLWithPath: job.stdoutLog).deletingPathExtension().appendingPathExtension("sbatch.sh")
         // The job's own report says how the stage itself ended (its exit code, its stderr).
         var command = [binary, "run", pipelineFile, "--only", job.stage, "--state-dir", stateFolder.path, "--ci", "--as-job",
-                       "--report", Self.reportPath(job, in: stateFolder)]
+                       "--report", Self.reportPath(job, in: stateFolder)] + flags
+        // A forced stage (or one whose entry changed) is rebuilt by the job too, not found cached.
+        if job.replacesEntry { command += ["--force", job.stage] }
         for value in overrides { command += ["--set", value] }
         // Each argument one quoted shell word: nothing in a param or path is read as code.
         let text = "#!/bin/sh\nexec " + command.map(CommandTemplate.shellWord).joined(separator: " ") + "\n"
@@ -113,10 +124,11 @@ public struct SlurmExecutor: StageExecutor {
         if let mebibytes = job.resources?.memoryMebibytes { arguments.append("--mem=\(mebibytes)M") }
         if let seconds = job.resources?.seconds { arguments.append("--time=\((seconds + 59) / 60)") }
         arguments.append(script.path)
-        let (status, text2) = Self.capture(arguments)
-        let id = text2.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let (status, printed, problems) = Self.run(arguments)
+        // `--parsable` prints "ID" or "ID;CLUSTER" on stdout; warnings go to stderr.
+        let id = printed.split(whereSeparator: \.isNewline).last?.split(separator: ";").first.map(String.init) ?? ""
         guard status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-            throw Failure(description: "sbatch failed (exit \(status)): \(text2.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw Failure(description: "sbatch failed (exit \(status)): \((printed + problems).trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         return id
     }
@@ -134,7 +146,7 @@ public struct SlurmExecutor: StageExecutor {
     }
 
     static let finishedStates: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
-                                              "BOOT_FAIL", "DEADLINE"]
+                                              "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED"]
 
     static func isFinished(_ fields: [String: String]) -> Bool {
         finishedStates.contains(fields["JobState"] ?? "")
@@ -148,19 +160,30 @@ public struct SlurmExecutor: StageExecutor {
         return (code, signal)
     }
 
-    /// Runs a Slurm command to the end: its exit status and output (stdout and stderr).
+    /// Runs a Slurm command to the end: its exit status and its stdout.
     static func capture(_ arguments: [String]) -> (Int32, String) {
+        let (status, printed, _) = run(arguments)
+        return (status, printed)
+    }
+
+    /// Runs a Slurm command to the end: its exit status, stdout and stderr apart.
+    static func run(_ arguments: [String]) -> (Int32, String, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (127, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        do { try process.run() } catch { return (127, "", "\(error)") }
+        // stderr is read on another thread: a full pipe must not stall the command.
+        let errorText = LockedText()
+        let reader = Thread { errorText.set(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) }
+        reader.start()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errorText.value)
     }
 }
 
@@ -185,4 +208,12 @@ struct LogFollower {
         partial = lines.removeLast()
         for line in lines { output(line) }
     }
+}
+
+/// Text one thread writes and another reads.
+private final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    var value: String { lock.withLock { text } }
+    func set(_ newValue: String) { lock.withLock { text = newValue } }
 }

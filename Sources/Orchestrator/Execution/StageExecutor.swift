@@ -25,6 +25,8 @@ public struct StageJob: Sendable, Codable {
     public var resources: StageResources?
     /// The stage key (hex), under which the outputs are committed.
     public var key: String
+    /// The outputs take the place of an entry under the same key (forced, or the entry changed).
+    public var replacesEntry = false
 
     public init(pipeline: String, stage: String, definition: String, arguments: [String]? = nil, builtin: String? = nil,
                 params: [String: ParamValue], inputs: [String: String], outputs: [String: String], workingDirectory: String,

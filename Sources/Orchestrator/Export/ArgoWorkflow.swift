@@ -16,6 +16,10 @@ public struct ArgoExport: Sendable {
     public var pipelinePath: String
     /// Where the image holds the project (pipeline files, stages/, data).
     public var workingDirectory: String
+    /// `--set STAGE.KEY=VALUE` of the export, given to every task so that all compute the same keys.
+    public var stageOverrides: [String] = []
+    /// Flags every task's `mtrec run` gets too (`--publish-outside`).
+    public var flags: [String] = []
     public static let statePath = "/state"
 
     public init(image: String = "mtrec:latest", schedule: String? = nil, volumeClaim: String = "mtrec-state",
@@ -46,21 +50,36 @@ public struct ArgoExport: Sendable {
 
     /// Argo names tasks and templates like Kubernetes objects: lower case, digits and '-'.
     static func kubernetesName(_ name: String) -> String {
-        name.lowercased().replacingOccurrences(of: "_", with: "-")
+        let dashed = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        // Kubernetes names start and end with a letter or digit.
+        let trimmed = dashed.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return trimmed.isEmpty ? "stage" : trimmed
     }
 
     func workflowSpec(_ pipeline: ResolvedPipeline) throws -> WorkflowSpec {
         var taskNames: [String: String] = [:]
         for stage in pipeline.stages {
             let name = Self.kubernetesName(stage.name)
-            if let other = taskNames.first(where: { $0.value == name || $0.value == "finish" || name == "finish" }) {
-                throw Failure(description: "stages '\(other.key)' and '\(stage.name)' would both be Argo task '\(name)' (names are lower-cased, '_' becomes '-', and 'finish' is taken); rename one")
+            if name == "finish" || name == "pipeline" {
+                throw Failure(description: "stage '\(stage.name)' would be Argo task '\(name)', a name the export uses itself; rename the stage")
+            }
+            if let other = taskNames.first(where: { $0.value == name }) {
+                throw Failure(description: "stages '\(other.key)' and '\(stage.name)' would both be Argo task '\(name)' (names are lower-cased and '_' becomes '-'); rename one")
             }
             taskNames[stage.name] = name
         }
         let sets = pipeline.params.flatMap { ["--set", "params.\($0.name)={{workflow.parameters.\($0.name)}}"] }
+            + stageOverrides.flatMap { ["--set", $0] }
+        var parameters: [Parameter] = []
+        for (name, value) in pipeline.params {
+            // Workflow parameters are text; each must read back through --set as the same value.
+            guard let text = value.setText else {
+                throw Failure(description: "param '\(name)' is a \(value.typeName), and Argo's workflow parameters are text; give it a single value, or move the list into the stage that reads it")
+            }
+            parameters.append(Parameter(name: name, value: text))
+        }
         func container(_ extra: [String], resources: StageResources?) -> Container {
-            Container(image: image, command: ["mtrec"], args: ["run", pipelinePath] + extra + ["--state-dir", Self.statePath, "--ci"] + sets,
+            Container(image: image, command: ["mtrec"], args: ["run", pipelinePath] + extra + ["--state-dir", Self.statePath, "--ci"] + flags + sets,
                       workingDir: workingDirectory, volumeMounts: [.init(name: "state", mountPath: Self.statePath)],
                       resources: resources.flatMap(ContainerResources.init))
         }
@@ -76,7 +95,7 @@ public struct ArgoExport: Sendable {
         tasks.append(DagTask(name: "finish", template: "finish", dependencies: pipeline.stages.map { taskNames[$0.name]! }))
         templates.insert(Template(name: "pipeline", dag: Dag(tasks: tasks)), at: 0)
         return WorkflowSpec(entrypoint: "pipeline",
-                            arguments: Arguments(parameters: pipeline.params.map { Parameter(name: $0.name, value: $0.value.plainText) }),
+                            arguments: Arguments(parameters: parameters),
                             volumes: [Volume(name: "state", persistentVolumeClaim: .init(claimName: volumeClaim))],
                             templates: templates)
     }

@@ -74,7 +74,23 @@ public indirect enum ParamValue: Hashable, Sendable {
     /// Parses a command-line value by the same rules as an unquoted YAML
     /// scalar, so `--set x=yEs` is the text a file's `x: yEs` would be.
     public static func parsingScalar(_ text: String) -> ParamValue {
-        PlainScalar.value(of: .scalar(.init(text, .implicit, .plain)))
+        // A quoted value is text, as in YAML: --set x="'007'" keeps the zeros.
+        if text.count >= 2, let first = text.first, first == "'" || first == "\"", text.last == first {
+            let inner = String(text.dropFirst().dropLast())
+            return .string(first == "'" ? inner.replacingOccurrences(of: "''", with: "'") : inner)
+        }
+        return PlainScalar.value(of: .scalar(.init(text, .implicit, .plain)))
+    }
+
+    /// The text `--set` reads back as this value (quoted when plain text
+    /// would read as another type); nil for a list or a map.
+    public var setText: String? {
+        switch self {
+        case .list, .map: return nil
+        case .string(let text):
+            return ParamValue.parsingScalar(text) == self ? text : "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        default: return plainText
+        }
     }
 
     static func format(_ value: Double) -> String {

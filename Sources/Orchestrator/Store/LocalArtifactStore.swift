@@ -39,7 +39,7 @@ public struct LocalArtifactStore: ArtifactStore {
     }
 
     public func stage(_ key: StageKey) throws -> StagingArea {
-        let folder = tmpFolder.appendingPathComponent("\(key.hex).\(getpid()).\(UInt32.random(in: 0...UInt32.max))")
+        let folder = tmpFolder.appendingPathComponent("\(key.hex).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).\(Self.host)")
         let staging = StagingArea(key: key, root: folder)
         do {
             try FileManager.default.createDirectory(at: staging.outputsFolder, withIntermediateDirectories: true)
@@ -85,12 +85,22 @@ public struct LocalArtifactStore: ArtifactStore {
         return try FileKeyLock(path: locksFolder.appendingPathComponent("\(key.hex).lock").path)
     }
 
-    /// Removes staging folders left by processes that no longer exist (a kill -9).
+    /// This machine's name, as staging folders carry it: a process id means
+    /// something only on the machine that gave it (a state folder may be shared).
+    static let host: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "/", with: "_")
+    }()
+
+    /// Removes staging folders left by this machine's processes that no longer exist (a kill -9).
     public func removeAbandonedStaging() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmpFolder.path) else { return }
         for name in names {
             let parts = name.split(separator: ".")
-            guard parts.count == 3, let pid = Int32(parts[1]) else { continue }
+            // Folders of another machine (a cluster job's) are that machine's to clean.
+            guard parts.count == 3 || (parts.count == 4 && parts[3] == Self.host), let pid = Int32(parts[1]) else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH {
                 try? FileManager.default.removeItem(at: tmpFolder.appendingPathComponent(name))
             }
