@@ -135,7 +135,7 @@ public enum HTMLReport {
 
     static func metricsTable(_ run: RunRecord, previous: RunRecord?) -> String {
         guard !run.metrics.isEmpty else { return "<p>No metrics recorded.</p>" }
-        let before = Dictionary((previous?.metrics ?? []).map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
+        let before = previous?.metricValues ?? [:]
         var rows = ["<tr><th>metric</th><th>this run</th><th>previous run\(previous.map { " (\(SVG.escape($0.id)))" } ?? "")</th><th>change</th></tr>"]
         for metric in run.metrics {
             let name = "\(metric.stage).\(metric.name)"

@@ -13,8 +13,7 @@ public enum RunDiff {
             lines.append("params changed:")
             lines.append(TextFormat.table(names.map { ["  \($0)", a.params[$0] ?? "-", "->", b.params[$0] ?? "-"] }))
         }
-        let valuesA = Dictionary(a.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
-        let valuesB = Dictionary(b.metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
+        let valuesA = a.metricValues, valuesB = b.metricValues
         let metrics = Set(valuesA.keys).union(valuesB.keys).sorted()
         lines.append("")
         guard !metrics.isEmpty else {

@@ -4,11 +4,8 @@ import Orchestrator
 /// The machine-readable report of a run (`mtrec run --report FILE`).
 public enum RunReportWriter {
     public static func write(_ outcome: RunRecord, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try encoder.encode(outcome).write(to: url, options: .atomic)
+        try JSONEncoder.mtrec.encode(outcome).write(to: url, options: .atomic)
     }
 }

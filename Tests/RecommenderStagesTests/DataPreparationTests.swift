@@ -46,7 +46,7 @@ struct DataPreparationTests {
     }
 
     static func sampling(seed: UInt64 = 9) -> NegativeSampling {
-        NegativeSampling(task: "watched", labelColumn: "watched", perPositive: 3, seed: seed, userColumn: "user_id", itemColumn: "item_id",
+        NegativeSampling(task: "watched", labelColumn: "watched", userColumn: "user_id", itemColumn: "item_id", perPositive: 3, seed: seed,
                          itemFeatures: ["genre"], labelColumns: ["watched", "rating"])
     }
 

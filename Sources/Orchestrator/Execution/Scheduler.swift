@@ -160,7 +160,7 @@ public final class Scheduler: @unchecked Sendable {
             }
             do {
                 staging = try store.stage(planned.key)
-                job = try makeJob(stage, staging: staging!)
+                job = try makeJob(stage, planned, staging: staging!)
             } catch {
                 throw AttemptFailure.setUp("\(error)")
             }
@@ -185,23 +185,24 @@ public final class Scheduler: @unchecked Sendable {
                 try? FileManager.default.removeItem(atPath: folder + ".lock")
             }
             records.remember(planned.recipe, for: stage.name)
-            var finished = outcome(stage, planned, .ran, reason: planned.reason, artifact: artifact, started: started)
-            finished.exitCode = result!.exitCode
-            finished.peakMemoryBytes = result!.peakMemoryBytes
-            finished.stdoutLog = job!.stdoutLog
-            finished.stderrLog = job!.stderrLog
-            return (finished, artifact)
+            return (ended(stage, planned, .ran, started: started, job: job, result: result, artifact: artifact), artifact)
         } catch {
             if let staging { store.discard(staging) }
-            var failed = outcome(stage, planned, .failed, reason: planned.reason, started: started)
-            failed.error = "\(error)"
-            failed.exitCode = result?.exitCode
-            failed.peakMemoryBytes = result?.peakMemoryBytes
-            failed.stdoutLog = job?.stdoutLog
-            failed.stderrLog = job?.stderrLog
-            if case AttemptFailure.exited(let exited)? = error as? AttemptFailure { failed.stderrTail = exited.stderrTail }
-            return (failed, nil)
+            return (ended(stage, planned, .failed, started: started, job: job, result: result, error: error), nil)
         }
+    }
+
+    /// How an attempt ended, with what it got as far as: its job's logs, its process's exit and memory, its failure.
+    private func ended(_ stage: ResolvedStage, _ planned: PlannedStage, _ status: StageStatus, started: Double, job: StageJob?,
+                       result: ExecutionResult?, artifact: StoredArtifact? = nil, error: (any Error)? = nil) -> StageExecution {
+        var ended = outcome(stage, planned, status, reason: planned.reason, artifact: artifact, started: started)
+        (ended.stdoutLog, ended.stderrLog) = (job?.stdoutLog, job?.stderrLog)
+        (ended.exitCode, ended.peakMemoryBytes) = (result?.exitCode, result?.peakMemoryBytes)
+        if let error {
+            ended.error = "\(error)"
+            if case AttemptFailure.exited(let exited)? = error as? AttemptFailure { ended.stderrTail = exited.stderrTail }
+        }
+        return ended
     }
 
     /// A stage whose work commits its own key (a cluster job): submit, wait,
@@ -210,30 +211,23 @@ public final class Scheduler: @unchecked Sendable {
         var job: StageJob?
         var result: ExecutionResult?
         do {
-            job = try makeJob(stage, staging: nil, key: planned.key)
+            job = try makeJob(stage, planned, staging: nil)
             let observer = self.observer, name = stage.name
             result = try executor.execute(job!, cancellation: cancellation) { observer.stageOutput(name, line: $0) }
-            let result = result!, job = job!
+            let result = result!
             if cancellation.isCancelled { throw AttemptFailure.interrupted }
             guard result.succeeded else { throw AttemptFailure.exited(result) }
             guard let artifact = store.lookup(planned.key, outputs: stage.outputs) else {
                 throw AttemptFailure.commit("the job ended without committing key \(planned.key.short) to the shared state folder")
             }
             records.remember(planned.recipe, for: stage.name)
-            var finished = outcome(stage, planned, .ran, reason: planned.reason, artifact: artifact, started: started)
-            (finished.exitCode, finished.stdoutLog, finished.stderrLog) = (result.exitCode, job.stdoutLog, job.stderrLog)
-            return (finished, artifact)
+            return (ended(stage, planned, .ran, started: started, job: job, result: result, artifact: artifact), artifact)
         } catch {
-            var failed = outcome(stage, planned, .failed, reason: planned.reason, started: started)
-            (failed.stdoutLog, failed.stderrLog) = (job?.stdoutLog, job?.stderrLog)
-            (failed.exitCode, failed.peakMemoryBytes) = (result?.exitCode, result?.peakMemoryBytes)
-            failed.error = "\(error)"
-            if case AttemptFailure.exited(let exited)? = error as? AttemptFailure { failed.stderrTail = exited.stderrTail }
-            return (failed, nil)
+            return (ended(stage, planned, .failed, started: started, job: job, result: result, error: error), nil)
         }
     }
 
-    private func makeJob(_ stage: ResolvedStage, staging: StagingArea?, key: StageKey? = nil) throws -> StageJob {
+    private func makeJob(_ stage: ResolvedStage, _ planned: PlannedStage, staging: StagingArea?) throws -> StageJob {
         var inputs: [String: String] = [:]
         for input in stage.inputs {
             switch input.source {
@@ -253,8 +247,8 @@ public final class Scheduler: @unchecked Sendable {
                            stdoutLog: logsFolder.appendingPathComponent("\(stage.name).out").path,
                            stderrLog: logsFolder.appendingPathComponent("\(stage.name).err").path,
                            checkpointFolder: staging.map { checkpointsFolder.appendingPathComponent($0.key.hex).path })
-        job.key = (staging?.key ?? key)?.hex ?? ""
-        job.replacesEntry = plan.stages.first { $0.name == stage.name }?.reason.replacesEntry ?? false
+        job.key = planned.key.hex
+        job.replacesEntry = planned.reason.replacesEntry
         job.resources = stage.resources
         if let template = stage.definition.commandTemplate {
             job.arguments = template.render(inputs: inputs, outputs: outputs, params: params.mapValues(\.plainText))

@@ -34,8 +34,7 @@ public struct ArgoExport: Sendable {
 
     /// The workflow as JSON (which Argo reads like YAML), keys sorted.
     public func json(for pipeline: ResolvedPipeline) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.mtrec
         let spec = try workflowSpec(pipeline)
         let name = Self.kubernetesName(pipeline.name)
         if let schedule {

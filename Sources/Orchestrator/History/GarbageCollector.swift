@@ -55,15 +55,18 @@ public enum GarbageCollector {
 
     /// Keys built again leave the list, so a later miss is not blamed on gc.
     static func forget(_ keys: [String], in stateFolder: URL) {
+        guard !keys.isEmpty else { return }  // an all-cached run reads nothing here
         let removed = removedKeys(in: stateFolder)
-        guard !removed.isEmpty, !removed.isDisjoint(with: keys) else { return }
-        let left = removed.subtracting(keys).sorted()
-        try? (left.map { $0 + "\n" }.joined()).write(to: stateFolder.appendingPathComponent(removedKeysFile), atomically: true, encoding: .utf8)
+        guard !removed.isDisjoint(with: keys) else { return }
+        try? write(removed.subtracting(keys), in: stateFolder)
     }
 
     private static func remember(_ keys: [String], in stateFolder: URL) throws {
         guard !keys.isEmpty else { return }
-        let all = removedKeys(in: stateFolder).union(keys).sorted()
-        try (all.joined(separator: "\n") + "\n").write(to: stateFolder.appendingPathComponent(removedKeysFile), atomically: true, encoding: .utf8)
+        try write(removedKeys(in: stateFolder).union(keys), in: stateFolder)
+    }
+
+    private static func write(_ keys: Set<String>, in stateFolder: URL) throws {
+        try keys.sorted().map { $0 + "\n" }.joined().write(to: stateFolder.appendingPathComponent(removedKeysFile), atomically: true, encoding: .utf8)
     }
 }

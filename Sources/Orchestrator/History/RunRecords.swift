@@ -30,6 +30,11 @@ public struct RunRecord: Encodable, Sendable, Equatable {
     /// Why publishing stopped, when it did.
     public var publishError: String?
 
+    /// "stage.metric" -> value, as gates and diffs name metrics.
+    public var metricValues: [String: Double] {
+        Dictionary(metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 })
+    }
+
     /// The report's field names, as CI jobs read them: `runId`, and metrics as
     /// one "stage.metric" -> value object.
     private enum CodingKeys: String, CodingKey {
@@ -50,7 +55,7 @@ public struct RunRecord: Encodable, Sendable, Equatable {
         try container.encode(status, forKey: .status)
         try container.encode(params, forKey: .params)
         try container.encode(stages, forKey: .stages)
-        try container.encode(Dictionary(metrics.map { ("\($0.stage).\($0.name)", $0.value) }, uniquingKeysWith: { $1 }), forKey: .metrics)
+        try container.encode(metricValues, forKey: .metrics)
         try container.encode(gates, forKey: .gates)
         try container.encode(uncheckedGates, forKey: .uncheckedGates)
         try container.encode(published, forKey: .published)

@@ -93,7 +93,12 @@ public struct RunPlanner {
         let selected = selection.selected(in: graph)
         let forced = selection.forced(in: graph)
 
-        let removedByGC = stateFolder.map(GarbageCollector.removedKeys(in:)) ?? []
+        // Read at the first stage that misses the cache: an all-cached plan never opens it.
+        var gcList: Set<String>?
+        func removedByGC(_ key: StageKey) -> Bool {
+            if gcList == nil { gcList = stateFolder.map(GarbageCollector.removedKeys(in:)) ?? [] }
+            return gcList!.contains(key.hex)
+        }
         var planned: [String: PlannedStage] = [:]
         for stage in pipeline.stages {
             let key = keys.keys[stage.name]!, recipe = keys.recipes[stage.name]!
@@ -113,7 +118,7 @@ public struct RunPlanner {
                 (action, reason) = (.useCache, .cached)
             } else if case .changed(let difference) = lookup {
                 (action, reason) = (.run, .cacheEntryChanged(difference))
-            } else if removedByGC.contains(key.hex) {
+            } else if removedByGC(key) {
                 (action, reason) = (.run, .removedByGC)
             } else if let progress = resumeNote(key) {
                 (action, reason) = (.run, .resuming(progress))

@@ -109,7 +109,8 @@ public struct LocalArtifactStore: ArtifactStore {
 }
 
 extension JSONEncoder {
-    static var mtrec: JSONEncoder {
+    /// mtrec's JSON files: pretty, keys sorted, slashes plain, dates ISO 8601.
+    public static var mtrec: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

@@ -22,11 +22,6 @@ struct ReferenceChecker {
     let specs: [String: StageSpec]
     let expressions: ExpressionChecker?
 
-    /// The names `fact` of `stage`'s `output`, or nil when unknown.
-    func names(_ fact: OutputFacts.Fact, of stage: String, output: String) -> [String]? {
-        entries(fact, of: stage, output: output)?.map(\.name)
-    }
-
     /// The names with what a map param says of each (a task's type in
     /// build_model's `tasks: {click: binary}`), or nil when unknown.
     func entries(_ fact: OutputFacts.Fact, of stage: String, output: String, depth: Int = 0) -> [(name: String, kind: String?)]? {

@@ -147,7 +147,7 @@ struct EvaluationMetrics: Encodable {
     typealias Section = [String: Double?]
 
     /// Top-level names beside the tasks' sections: no task may take one.
-    static let sections: Set<String> = ["ranking", "ctcvr", "gate_weights", "importance", "counts", "info"]
+    static let sections = MetricDirection.nonMetricSections.union(["ranking", "ctcvr"])
 
     struct Info: Encodable {
         var model: String

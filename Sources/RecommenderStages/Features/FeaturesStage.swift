@@ -101,9 +101,8 @@ struct FeaturesStage: BuiltinStage {
         guard !itemFeatures.isEmpty else {
             throw StageFailure("negatives need item_features: the columns that describe an item, copied from the sampled item's row")
         }
-        return NegativeSampling(task: task, labelColumn: column, perPositive: perPositive,
-                                seed: UInt64(seed),
-                                userColumn: params.userColumn, itemColumn: params.itemColumn,
+        return NegativeSampling(task: task, labelColumn: column, userColumn: params.userColumn, itemColumn: params.itemColumn,
+                                perPositive: perPositive, seed: UInt64(seed),
                                 itemFeatures: itemFeatures, labelColumns: Array(Set(labels.values)))
     }
 

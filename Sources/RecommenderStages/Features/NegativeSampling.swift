@@ -9,12 +9,9 @@ import MultiTaskLearning
 /// training rows are read: validation and test rows neither choose nor
 /// exclude an item. Seeded.
 struct NegativeSampling {
-    var task: String
-    var labelColumn: String
+    var task, labelColumn, userColumn, itemColumn: String
     var perPositive: Int
     var seed: UInt64
-    var userColumn: String
-    var itemColumn: String
     /// Columns that describe an item: copied from the sampled item's latest row.
     var itemFeatures: [String]
     /// Every task's label column: the others are set missing on sampled rows.
@@ -53,12 +50,12 @@ struct NegativeSampling {
         for (name, column) in zip(train.names, train.columns) {
             let from = itemSide.contains(name) ? picks : sources
             if name == labelColumn {
-                table[name] = .float(column.floats + Array(repeating: 0, count: from.count))
+                table[name] = .float(train.floats(name)! + Array(repeating: 0, count: from.count))
             } else if labelColumns.contains(name) {
                 // Another task's label: missing on sampled rows, whatever its type.
                 table[name] = switch column {
                 case .string(let values): .string(values + Array(repeating: "", count: from.count))
-                default: .float(column.floats + Array(repeating: .nan, count: from.count))
+                default: .float(train.floats(name)! + Array(repeating: .nan, count: from.count))
                 }
             } else {
                 table[name] = column.appending(column.rows(from))
@@ -76,9 +73,6 @@ struct NegativeSampling {
 
 
 extension Column {
-    /// Every value as a float (text reads as a number or NaN).
-    var floats: [Float] { (0..<count).map { number($0).map(Float.init) ?? .nan } }
-
     func appending(_ other: Column) -> Column {
         switch (self, other) {
         case (.float(let a), .float(let b)): .float(a + b)

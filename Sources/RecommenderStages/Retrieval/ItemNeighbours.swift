@@ -32,7 +32,8 @@ struct ItemNeighbours {
             var similarities = [Double](repeating: 0, count: touched.count)
             for (slot, other) in touched.enumerated() { similarities[slot] = counts[other] / (sizes[item] * sizes[other]).squareRoot() }
             let best = TopK.indices(of: similarities, count: count) { _ in false }
-            result.append(best.map { (touched[$0], similarities[$0]) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 })
+            // TopK gives best first, ties by lower slot: touched is sorted, so by lower item.
+            result.append(best.map { (touched[$0], similarities[$0]) })
             for other in touched { counts[other] = 0 }
             touched.removeAll(keepingCapacity: true)
         }

@@ -60,7 +60,7 @@ struct RetrieveStage: BuiltinStage {
         if method == .itemKNN { model = ItemNeighbours(interactions, neighbours: params.neighbours) }
         if method == .twoTower {
             guard context.input("transform") != nil else { throw StageFailure("two_tower needs the input 'transform' (features.transform)") }
-            let positives = history.names.isEmpty ? [] : (0..<history.rowCount).filter { (weights?[$0] ?? 1) > 0 }
+            let positives = (0..<history.rowCount).filter { (weights?[$0] ?? 1) > 0 }
             towers = try TwoTowerRetrieval(history: history, rows: positives, interactions: interactions,
                                            transform: try context.readJSON(FeatureTransform.self, from: "transform"),
                                            settings: params.towerSettings, report: context.log)

@@ -41,17 +41,13 @@ struct RankStage: BuiltinStage {
         }
         let taskColumns = tasks.map { scores.floats("score.\($0)")! }
 
-        var seen: [String: Set<String>] = [:]
+        let interactions = try ["history", "valid"].filter { context.input($0) != nil }.map { try context.table($0) }
+        let seen = try Table.seenItems(in: interactions)
+        // Popularity (the cold-start lists) counts training rows only.
         var popularity: [String: Int] = [:]
-        for name in ["history", "valid"] where context.input(name) != nil {
-            let history = try context.table(name)
-            if case .string(let historyUsers)? = history["key.user"], case .string(let historyItems)? = history["key.item"] {
-                for row in history.loggedRows {
-                    seen[historyUsers[row], default: []].insert(historyItems[row])
-                    // Popularity (the cold-start lists) counts training rows only.
-                    if name == "history" { popularity[historyItems[row], default: 0] += 1 }
-                }
-            }
+        if context.input("history") != nil, let history = interactions.first {
+            let items = try history.userItemKeys().items
+            for row in history.loggedRows { popularity[items[row], default: 0] += 1 }
         }
         let excludeSeen = params.excludeSeen
         if expression.names.contains("popularity"), popularity.isEmpty {
