@@ -16,8 +16,12 @@ run: build
 build: deps
 	$(RELEASE_BUILD) --product mtrec
 
+# Output line by line (a stalled run still shows the test it stalled in) and a
+# 45-minute bound on the whole test run, whose test binary is then killed too
+# (the [m] keeps pkill from matching this recipe's own shell).
 test: deps
-	swift test; status=$$?; scripts/local-slurm.sh stop; exit $$status
+	timeout --kill-after=30 2700 stdbuf -oL swift test; status=$$?; \
+	  pkill -KILL -f '$(CURDIR)/.build/.*/[m]trecPackageTests.xctest' || true; scripts/local-slurm.sh stop; exit $$status
 
 deps:
 	@scripts/install-deps.sh

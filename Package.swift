@@ -61,6 +61,7 @@ let package = Package(
             name: "mtrec-bench",
             dependencies: [
                 "MultiTaskLearning",
+                "Orchestrator",
                 "RecommenderStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -22,8 +22,9 @@ if [ "${1:-}" = "stop" ]; then stop; exit 0; fi
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   echo "installing slurm-wlm and munge" >&2
-  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >&2 \
-    || { echo "cannot install slurm-wlm and munge" >&2; exit 3; }
+  mkdir -p "$dir/log"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; } </dev/null >"$dir/log/install.log" 2>&1 \
+    || { tail -5 "$dir/log/install.log" >&2; echo "cannot install slurm-wlm and munge (see $dir/log/install.log)" >&2; exit 3; }
 fi
 
 if ! pgrep -x munged >/dev/null; then
@@ -31,7 +32,10 @@ if ! pgrep -x munged >/dev/null; then
   chown munge:munge /etc/munge/munge.key 2>/dev/null || true
   chmod 400 /etc/munge/munge.key
   mkdir -p /run/munge && chown munge:munge /run/munge
-  runuser -u munge -- munged >&2 || munged --force >&2 || { echo "cannot start munged" >&2; exit 3; }
+  mkdir -p "$dir/log"
+  # Daemons get no descriptor of this script's: whoever reads its output sees it end.
+  { runuser -u munge -- munged || munged --force; } </dev/null >"$dir/log/munged.out" 2>&1 \
+    || { echo "cannot start munged (see $dir/log/munged.out)" >&2; exit 3; }
 fi
 
 host=$(hostname -s)
@@ -63,8 +67,10 @@ NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 
-scontrol ping 2>/dev/null | grep -q UP || slurmctld >&2 || { echo "cannot start slurmctld (see $dir/log/slurmctld.log)" >&2; exit 3; }
-pgrep -f "slurmd( |$)" >/dev/null || slurmd >&2 || { echo "cannot start slurmd (see $dir/log/slurmd.log)" >&2; exit 3; }
+scontrol ping 2>/dev/null | grep -q UP || slurmctld </dev/null >>"$dir/log/slurmctld.log" 2>&1 \
+  || { echo "cannot start slurmctld (see $dir/log/slurmctld.log)" >&2; exit 3; }
+pgrep -f "slurmd( |$)" >/dev/null || slurmd </dev/null >>"$dir/log/slurmd.log" 2>&1 \
+  || { echo "cannot start slurmd (see $dir/log/slurmd.log)" >&2; exit 3; }
 for _ in $(seq 1 60); do
   if sinfo -h -o %t 2>/dev/null | grep -Eq '^(idle|mix|alloc)'; then echo "SLURM_CONF=$conf"; exit 0; fi
   sleep 0.5

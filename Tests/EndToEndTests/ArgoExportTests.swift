@@ -1,4 +1,5 @@
 import Foundation
+import Orchestrator
 import Testing
 
 /// `mtrec export argo`: the workflows validate against Argo's schema, and
@@ -11,20 +12,10 @@ struct ArgoExportTests {
 
     /// Runs a program to the end; its exit code and output.
     static func run(_ program: String, _ arguments: [String], in folder: URL) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "MTREC_STATE_DIR")
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (status, output, errors) = try ChildProcess.run([program] + arguments, environment: environment, workingDirectory: folder.path)
+        return (status, output + errors)
     }
 
     @Test func workflowsAndCronWorkflowsValidateAgainstArgosSchema() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Orchestrator
 import Testing
 
 /// Drives the built `mtrec` binary the way a user does, in a scratch folder.
@@ -42,30 +43,29 @@ struct MtrecProcess {
     func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
 
     /// Starts mtrec with stdout and stderr going to files in the folder.
-    func start(_ arguments: [String], tag: String = "run") throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
+    func start(_ arguments: [String], tag: String = "run") throws -> ChildProcess {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "MTREC_STATE_DIR")
         environment.removeValue(forKey: "CI")  // CI mode only where a test asks for it with --ci
         environment["NO_COLOR"] = "1"
-        process.environment = environment
-        FileManager.default.createFile(atPath: path("\(tag).stdout"), contents: nil)
-        FileManager.default.createFile(atPath: path("\(tag).stderr"), contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: path("\(tag).stdout"))
-        process.standardError = FileHandle(forWritingAtPath: path("\(tag).stderr"))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try ChildProcess([Self.binary] + arguments, environment: environment, workingDirectory: folder.path,
+                                stdout: .file(path("\(tag).stdout")), stderr: .file(path("\(tag).stderr")))
     }
 
-    /// Runs mtrec to the end.
-    func run(_ arguments: String...) throws -> Result {
+    /// Runs mtrec to the end. A run still going after `seconds` is killed and
+    /// recorded as a failure of the test, so a hang fails one test instead of
+    /// stalling the whole test run.
+    func run(_ arguments: String..., seconds: Double = 600) throws -> Result {
         let process = try start(arguments)
-        process.waitUntilExit()
-        return Result(exitCode: process.terminationStatus, stdout: try read("run.stdout"), stderr: try read("run.stderr"))
+        let status: Int32
+        if let ended = process.waitUntilExit(seconds: seconds) {
+            status = ended
+        } else {
+            kill(process.processIdentifier, SIGKILL)
+            status = process.waitUntilExit()
+            Issue.record("mtrec \(arguments.joined(separator: " ")) still running after \(Int(seconds)) s: killed")
+        }
+        return Result(exitCode: status, stdout: try read("run.stdout"), stderr: try read("run.stderr"))
     }
 
     /// The JSON report a run wrote.

@@ -1,4 +1,5 @@
 import Foundation
+import Orchestrator
 import Testing
 
 /// The Slurm executor against a real one-node Slurm on this machine
@@ -91,14 +92,7 @@ struct SlurmExecutorTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         #expect(try mtrec.report("r.json")["status"] as? String == "interrupted")
-        let scontrol = Process()
-        scontrol.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        scontrol.arguments = ["scontrol", "show", "job", "-o", id]
-        let pipe = Pipe()
-        scontrol.standardOutput = pipe
-        try scontrol.run()
-        let state = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        scontrol.waitUntilExit()
+        let state = try ChildProcess.run(["scontrol", "show", "job", "-o", id]).stdout
         #expect(state.contains("JobState=CANCELLED"), "\(state)")
     }
 
@@ -123,21 +117,26 @@ struct SlurmExecutorTests {
     }
 }
 
-/// Starts the local Slurm once per test process.
+/// Starts the local Slurm once per test process (at most ten minutes: it may
+/// install Slurm's packages first), its output in files so a daemon that
+/// keeps a descriptor open cannot hold the tests up.
 enum LocalSlurm {
     static let started: (configuration: String?, reason: String) = {
         let script = MtrecProcess.repository.appendingPathComponent("scripts/local-slurm.sh").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "start"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        guard (try? process.run()) != nil else { return (nil, "Slurm tests skipped: cannot run \(script)") }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SLURM_CONF=") }) else {
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("mtrec-local-slurm-\(getpid())")
+        let (output, errors) = (logs.appendingPathExtension("out").path, logs.appendingPathExtension("err").path)
+        defer { [output, errors].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        guard let process = try? ChildProcess(["/bin/bash", script, "start"], stdout: .file(output), stderr: .file(errors)) else {
+            return (nil, "Slurm tests skipped: cannot run \(script)")
+        }
+        guard let status = process.waitUntilExit(seconds: 600) else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return (nil, "Slurm tests skipped: \(script) start took more than ten minutes")
+        }
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let problem = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        guard status == 0, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SLURM_CONF=") }) else {
             return (nil, "Slurm tests skipped: local Slurm did not start: \(problem.split(separator: "\n").last ?? "")")
         }
         let configuration = String(line.dropFirst("SLURM_CONF=".count))

@@ -153,11 +153,7 @@ struct CollectFileFormatTests {
         let harness = try StageHarness()
         defer { harness.remove() }
         let plain = try harness.write("events.tsv", "1\tx\t0.5\n2\ty\t?\n")
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = [plain]
-        try gzip.run()
-        gzip.waitUntilExit()
+        #expect(try ChildProcess.run(["/bin/gzip", plain]).status == 0)
         let outputs = try harness.run(CollectStage(), params: [
             "source": .string("file"), "header": .bool(false), "columns": .strings(["id", "name", "score"]),
             "select": .strings(["id", "score"]), "types": .map([("id", .string("string"))]),

@@ -168,22 +168,7 @@ public struct SlurmExecutor: StageExecutor {
 
     /// Runs a Slurm command to the end: its exit status, stdout and stderr apart.
     static func run(_ arguments: [String]) -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (127, "", "\(error)") }
-        // stderr is read on another thread: a full pipe must not stall the command.
-        let errorText = LockedText()
-        let reader = Thread { errorText.set(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) }
-        reader.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errorText.value)
+        do { return try ChildProcess.run(arguments) } catch { return (127, "", "\(error)") }
     }
 }
 
@@ -208,12 +193,4 @@ struct LogFollower {
         partial = lines.removeLast()
         for line in lines { output(line) }
     }
-}
-
-/// Text one thread writes and another reads.
-private final class LockedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text = ""
-    var value: String { lock.withLock { text } }
-    func set(_ newValue: String) { lock.withLock { text = newValue } }
 }

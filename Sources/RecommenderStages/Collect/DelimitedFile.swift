@@ -1,4 +1,5 @@
 import Foundation
+import Orchestrator
 
 /// A row that could not be used, with its 1-based line in the source file.
 public struct RejectedRow: Sendable, Equatable {
@@ -245,19 +246,8 @@ struct DelimitedFile {
 
     private static func rawContents(of url: URL) throws -> [UInt8] {
         guard url.pathExtension == "gz" else { return try readWhole(url) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-dc", url.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw StageFailure("cannot decompress \(url.path): \(message)")
-        }
-        return [UInt8](data)
+        let gzip = try ChildProcess(["/bin/gzip", "-dc", url.path], stdout: .capture, stderr: .capture)
+        guard gzip.waitUntilExit() == 0 else { throw StageFailure("cannot decompress \(url.path): \(gzip.standardError)") }
+        return gzip.standardOutputBytes
     }
 }
