@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "CSpawnSupport"),
@@ -48,9 +50,19 @@ let package = Package(
             name: "Reporting",
             dependencies: ["Orchestrator"]
         ),
+        .target(
+            name: "OnlineServer",
+            dependencies: [
+                "RecommenderStages",
+                "Orchestrator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "mtrec",
             dependencies: [
+                "OnlineServer",
                 "RecommenderStages",
                 "Orchestrator",
                 "Reporting",

@@ -9,7 +9,7 @@ struct Mtrec: ParsableCommand {
         abstract: "Declarative pipelines for multi-task recommendation: cached, resumable, parallel.",
         version: "mtrec \(Mtrec.version)",
         subcommands: [RunCommand.self, ValidateCommand.self, StatusCommand.self, DagCommand.self,
-                      StagesCommand.self, RunsCommand.self, DiffCommand.self, GCCommand.self, ReportCommand.self, ExportCommand.self, SchemaCommand.self,
+                      StagesCommand.self, RunsCommand.self, DiffCommand.self, GCCommand.self, ReportCommand.self, ExportCommand.self, SchemaCommand.self, ServeCommand.self,
                       RunStageCommand.self]
     )
 }

@@ -1,0 +1,194 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RecommenderStages
+
+/// `mtrec serve`'s HTTP server: recommendations for one user, scores for
+/// rows of raw features, health, metrics and the OpenAPI document. The model
+/// served can be swapped (`reload`) while requests are in flight: each
+/// request keeps the recommender it started with.
+public final class RecommendationServer: Sendable {
+    /// Requests larger than this are refused (413) before they are read whole.
+    public static let maximumBodyBytes = 1 << 20
+    /// At most this many rows per score request.
+    public static let maximumRows = 10_000
+    /// At most this many items in `exclude`.
+    public static let maximumExcluded = 1_000
+
+    private let current: Current
+    private let metrics = ServerMetrics()
+    /// Finds what to serve now: the newest passing run's artifacts.
+    private let locate: @Sendable () throws -> ServingArtifacts
+
+    public init(serving recommender: OnlineRecommender, locate: @escaping @Sendable () throws -> ServingArtifacts) {
+        current = Current(recommender)
+        self.locate = locate
+    }
+
+    public var runID: String { current.value.runID }
+
+    /// Loads the newest passing run if it is not the one served, then swaps
+    /// it in; the old one stays in service if loading fails. Returns what happened, for the log.
+    @discardableResult
+    public func reload() -> String {
+        do {
+            let artifacts = try locate()
+            guard artifacts.runID != current.value.runID else { return "reload: run \(artifacts.runID) is already served" }
+            let next = try OnlineRecommender(artifacts)
+            current.value = next
+            metrics.recordReload(succeeded: true)
+            return "reload: now serving run \(next.runID)"
+        } catch {
+            metrics.recordReload(succeeded: false)
+            return "reload failed, still serving run \(current.value.runID): \(error)"
+        }
+    }
+
+    /// Serves until the task is cancelled; `started` gets the bound port.
+    public func run(host: String, port: Int, started: @escaping @Sendable (Int) -> Void) async throws {
+        let router = Router()
+        router.get("/v1/recommendations") { request, _ in self.answer("recommendations") { try self.recommendations(request) } }
+        router.post("/v1/score") { request, _ in
+            var request = request
+            let body: ByteBuffer
+            do { body = try await request.collectBody(upTo: Self.maximumBodyBytes) } catch {
+                return self.answer("score") { throw RequestProblem(status: .contentTooLarge, "the request body is over \(Self.maximumBodyBytes) bytes") }
+            }
+            return self.answer("score") { try self.score(Data(body.readableBytesView)) }
+        }
+        router.get("/healthz") { _, _ in self.answer("healthz") { try Self.json(["status": "ok", "runId": self.runID]) } }
+        router.get("/metrics") { _, _ in
+            self.answer("metrics") {
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                         body: .init(byteBuffer: ByteBuffer(string: self.metrics.text(runID: self.runID))))
+            }
+        }
+        router.get("/openapi.json") { _, _ in
+            self.answer("openapi") {
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+            }
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mtrec"),
+                              onServerRunning: { channel in started(channel.localAddress?.port ?? port) })
+        try await app.runService()
+    }
+
+    // MARK: Routes
+
+    private func recommendations(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        guard let user = query.get("user").map({ String($0) }), !user.isEmpty else {
+            throw RequestProblem(status: .badRequest, "the query parameter 'user' is required")
+        }
+        guard user.utf8.count <= 256 else { throw RequestProblem(status: .badRequest, "'user' is longer than 256 bytes") }
+        let recommender = current.value
+        var k = recommender.defaultK
+        if let text = query.get("k") {
+            guard let value = Int(text), (1...OnlineRecommender.maximumK).contains(value) else {
+                throw RequestProblem(status: .badRequest, "'k' must be an integer from 1 to \(OnlineRecommender.maximumK), got '\(text)'")
+            }
+            k = value
+        }
+        let exclude = query.get("exclude").map { $0.split(separator: ",").map { String($0) } } ?? []
+        guard exclude.count <= Self.maximumExcluded else {
+            throw RequestProblem(status: .badRequest, "'exclude' lists \(exclude.count) items; at most \(Self.maximumExcluded)")
+        }
+        var explain = false
+        if let text = query.get("explain") {
+            guard let value = ["true": true, "1": true, "false": false, "0": false][String(text)] else {
+                throw RequestProblem(status: .badRequest, "'explain' must be true or false, got '\(text)'")
+            }
+            explain = value
+        }
+        return try Self.json(recommender.recommend(user: user, k: k, exclude: Set(exclude), explain: explain))
+    }
+
+    private struct ScoreRequest: Decodable {
+        var rows: [[String: RawValue]]
+    }
+
+    private struct ScoreResponse: Encodable {
+        var runId: String
+        var tasks: [String]
+        var scores: [[String: Double]]
+    }
+
+    private func score(_ body: Data) throws -> Response {
+        let request: ScoreRequest
+        do { request = try JSONDecoder().decode(ScoreRequest.self, from: body) } catch let error as DecodingError {
+            throw RequestProblem(status: .badRequest, Self.describe(error))
+        } catch {
+            throw RequestProblem(status: .badRequest, "the body is not JSON: \(error)")
+        }
+        guard !request.rows.isEmpty, request.rows.count <= Self.maximumRows else {
+            throw RequestProblem(status: .badRequest, "'rows' must hold 1 to \(Self.maximumRows) rows, got \(request.rows.count)")
+        }
+        let recommender = current.value
+        let scores: [[String: Double]]
+        do { scores = try recommender.score(request.rows) } catch {
+            throw RequestProblem(status: .unprocessableContent, "rows: \(error)")
+        }
+        return try Self.json(ScoreResponse(runId: recommender.runID, tasks: recommender.tasks, scores: scores))
+    }
+
+    // MARK: Answers
+
+    /// Runs a route, turning a problem into a JSON error, and counts it.
+    private func answer(_ route: String, _ body: () throws -> Response) -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let response: Response
+        do { response = try body() } catch let problem as RequestProblem {
+            response = (try? Self.json(["error": problem.message], status: problem.status)) ?? Response(status: problem.status)
+        } catch {
+            response = (try? Self.json(["error": "\(error)"], status: .internalServerError)) ?? Response(status: .internalServerError)
+        }
+        metrics.record(route: route, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return response
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// "rows[2].price: expected a number, text, a boolean or null".
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { text, key in key.intValue.map { "\(text)[\($0)]" } ?? (text.isEmpty ? key.stringValue : "\(text).\(key.stringValue)") }
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "'\(path(context.codingPath + [key]))' is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "'\(path(context.codingPath))': \(context.debugDescription)"
+        case .dataCorrupted(let context): return "the body is not valid JSON: \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// A request the server refuses, with the status and the message sent back.
+struct RequestProblem: Error {
+    var status: HTTPResponse.Status
+    var message: String
+
+    init(status: HTTPResponse.Status, _ message: String) {
+        (self.status, self.message) = (status, message)
+    }
+}
+
+/// The recommender in service, swapped whole by a reload.
+private final class Current: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recommender: OnlineRecommender
+
+    init(_ recommender: OnlineRecommender) {
+        self.recommender = recommender
+    }
+
+    var value: OnlineRecommender {
+        get { lock.withLock { recommender } }
+        set { lock.withLock { recommender = newValue } }
+    }
+}

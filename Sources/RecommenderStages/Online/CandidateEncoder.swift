@@ -1,0 +1,99 @@
+import Foundation
+import MultiTaskLearning
+
+/// The model's inputs for (user, item) pairs, built as predict's candidate
+/// rows are: a user feature from the user's latest training row, an item
+/// feature from the item's latest row, any other feature at its most common
+/// code (categorical) or 0 (numeric, i.e. the training mean). Everything is
+/// looked up once at load, so a request only copies numbers.
+struct CandidateEncoder: Sendable {
+    /// Where one model input comes from.
+    private enum Source: Sendable {
+        case user(Int), item(Int), constant
+    }
+
+    let schema: FeatureSchema
+    private let numericSources: [Source], categoricalSources: [Source]
+    private let numericConstants: [Float], categoricalConstants: [Int32]
+    /// Per known user (and item), its values for the inputs whose source is the user (item), in schema order.
+    private let userNumeric: [String: [Float]], userCategorical: [String: [Int32]]
+    private let itemNumeric: [String: [Float]], itemCategorical: [String: [Int32]]
+
+    init(history: Table, transform: FeatureTransform, schema: FeatureSchema) throws {
+        self.schema = schema
+        let (users, items) = try history.userItemKeys()
+        var lastUserRow: [String: Int] = [:], lastItemRow: [String: Int] = [:]
+        for row in history.loggedRows {
+            lastUserRow[users[row]] = row
+            lastItemRow[items[row]] = row
+        }
+        func source(_ name: String, userCount: inout Int, itemCount: inout Int) -> Source {
+            if transform.userFeatures.contains(name) { userCount += 1; return .user(userCount - 1) }
+            if transform.itemFeatures.contains(name) { itemCount += 1; return .item(itemCount - 1) }
+            return .constant
+        }
+        var (userInputs, itemInputs) = (0, 0)
+        let numericSources = schema.numericNames.map { source($0, userCount: &userInputs, itemCount: &itemInputs) }
+        var (userCodes, itemCodes) = (0, 0)
+        let categoricalSources = schema.categorical.map { source($0.name, userCount: &userCodes, itemCount: &itemCodes) }
+        (self.numericSources, self.categoricalSources) = (numericSources, categoricalSources)
+
+        var numericColumns: [[Float]] = [], categoricalColumns: [[Int32]] = []
+        for name in schema.numericNames {
+            guard case .float(let values)? = history["num.\(name)"] else { throw StageFailure("the training rows have no encoded numeric feature '\(name)'") }
+            numericColumns.append(values)
+        }
+        for feature in schema.categorical {
+            guard case .int(let values)? = history["cat.\(feature.name)"] else {
+                throw StageFailure("the training rows have no encoded categorical feature '\(feature.name)'")
+            }
+            categoricalColumns.append(values.map { Int32(min(max($0, 0), Int64(feature.cardinality - 1))) })
+        }
+        numericConstants = numericColumns.map { _ in 0 }
+        categoricalConstants = categoricalColumns.map { MissingValues.mostFrequent($0) ?? 0 }
+
+        func gather<T>(_ columns: [[T]], _ sources: [Source], row: Int, user: Bool) -> [T] {
+            zip(columns, sources).compactMap { column, source in
+                switch source {
+                case .user: user ? column[row] : nil
+                case .item: user ? nil : column[row]
+                case .constant: nil
+                }
+            }
+        }
+        userNumeric = lastUserRow.mapValues { gather(numericColumns, numericSources, row: $0, user: true) }
+        userCategorical = lastUserRow.mapValues { gather(categoricalColumns, categoricalSources, row: $0, user: true) }
+        itemNumeric = lastItemRow.mapValues { gather(numericColumns, numericSources, row: $0, user: false) }
+        itemCategorical = lastItemRow.mapValues { gather(categoricalColumns, categoricalSources, row: $0, user: false) }
+    }
+
+    func knows(user: String) -> Bool { userNumeric[user] != nil }
+
+    /// The model's inputs for `user` with each of `items`, one row per item.
+    func dataset(user: String, items: [String], tasks: [String]) -> Dataset {
+        let numericCount = schema.numericCount, categoricalCount = schema.categorical.count
+        var numeric = [Float](repeating: 0, count: items.count * numericCount)
+        var categorical = [Int32](repeating: 0, count: items.count * categoricalCount)
+        let userValues = (userNumeric[user], userCategorical[user])
+        for (row, item) in items.enumerated() {
+            let itemValues = (itemNumeric[item], itemCategorical[item])
+            for (position, source) in numericSources.enumerated() {
+                numeric[row * numericCount + position] = switch source {
+                case .user(let index): userValues.0?[index] ?? numericConstants[position]
+                case .item(let index): itemValues.0?[index] ?? numericConstants[position]
+                case .constant: numericConstants[position]
+                }
+            }
+            for (position, source) in categoricalSources.enumerated() {
+                categorical[row * categoricalCount + position] = switch source {
+                case .user(let index): userValues.1?[index] ?? categoricalConstants[position]
+                case .item(let index): itemValues.1?[index] ?? categoricalConstants[position]
+                case .constant: categoricalConstants[position]
+                }
+            }
+        }
+        let empty = [Float](repeating: 0, count: items.count)
+        return Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical,
+                       labels: tasks.map { _ in empty }, masks: tasks.map { _ in empty }, users: nil)
+    }
+}

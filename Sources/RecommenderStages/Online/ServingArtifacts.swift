@@ -1,0 +1,95 @@
+import Foundation
+import Orchestrator
+
+/// What `mtrec serve` loads from one finished run: the files of the stages
+/// that feed rank (the trained model, the fitted transform, the training and
+/// validation interactions, retrieve's candidates) and the settings of
+/// predict and rank, as that run resolved them. The stages are found by what
+/// they use: rank, and the predict stage whose scores it ranks.
+public struct ServingArtifacts: Sendable {
+    public var runID: String
+    var model, transform, history: URL
+    var valid, candidates: URL?
+    var rank: RankStage.Params
+    var candidatesPerUser: Int
+    var allUnseen: Bool
+
+    public struct Problem: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
+    }
+
+    public init(pipeline: ResolvedPipeline, run: RunRecord) throws {
+        runID = run.id
+        guard let rankStage = pipeline.stages.first(where: { $0.uses == "rank" }) else {
+            throw Problem(description: "\(pipeline.fileDisplay) has no stage that uses rank: serving needs predict -> rank")
+        }
+        guard let predictName = rankStage.upstream("scores"), let predictStage = pipeline.stage(predictName.stage),
+              predictStage.uses == "predict" else {
+            throw Problem(description: "stage '\(rankStage.name)' does not rank the scores of a predict stage")
+        }
+        func path(_ stage: ResolvedStage, _ input: String) throws -> URL? {
+            guard let source = stage.upstream(input) else { return nil }
+            guard let execution = run.stages.first(where: { $0.name == source.stage }),
+                  let file = execution.outputs[source.output] else {
+                throw Problem(description: "run \(run.id) has no output \(source.stage).\(source.output) (it did not finish that stage)")
+            }
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw Problem(description: "run \(run.id)'s \(source.stage).\(source.output) is no longer in the state folder "
+                                         + "(removed by mtrec gc?): run the pipeline again")
+            }
+            return URL(fileURLWithPath: file)
+        }
+        func required(_ stage: ResolvedStage, _ input: String) throws -> URL {
+            guard let url = try path(stage, input) else {
+                throw Problem(description: "stage '\(stage.name)' has no input '\(input)' from another stage, which serving needs")
+            }
+            return url
+        }
+        model = try required(predictStage, "model")
+        transform = try required(predictStage, "transform")
+        history = try required(predictStage, "history")
+        candidates = try path(predictStage, "candidates")
+        valid = try path(rankStage, "valid")
+
+        // The params as the run resolved them (a --set of that run included).
+        func params(_ stage: ResolvedStage) -> [String: ParamValue] {
+            Dictionary(uniqueKeysWithValues: stage.params.map { ($0.name, Self.scalar(run.params["\(stage.name).\($0.name)"]) ?? $0.value) })
+        }
+        var decoder = ParamDecoder()
+        rank = try decoder.decode(RankStage.Params.self, from: params(rankStage))
+        let predict = try decoder.decode(PredictStage.Params.self, from: params(predictStage))
+        candidatesPerUser = predict.candidatesPerUser
+        allUnseen = predict.candidates == .allUnseen
+    }
+
+    /// A scalar param as the run history keeps it (canonical JSON); nil for lists and maps.
+    static func scalar(_ json: String?) -> ParamValue? {
+        guard let json else { return nil }
+        switch json {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        case _ where json.hasPrefix("\""):
+            return (try? JSONDecoder().decode(String.self, from: Data(json.utf8))).map(ParamValue.string)
+        case _ where json.contains(where: { ".eE".contains($0) }): return Double(json).map(ParamValue.float)
+        default: return Int(json).map(ParamValue.int)
+        }
+    }
+}
+
+extension ResolvedStage {
+    /// The manifest a stage uses, if it uses one.
+    var uses: String? {
+        if case .manifest(let name, _, _) = definition { return name }
+        return nil
+    }
+
+    /// The stage and output an input is bound to, when it comes from another stage.
+    func upstream(_ input: String) -> (stage: String, output: String)? {
+        guard case .upstream(let stage, let output)? = inputs.first(where: { $0.name == input })?.source else { return nil }
+        return (stage, output)
+    }
+}
