@@ -97,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mtrec", "Orchestrator"],
+            dependencies: ["mtrec", "Orchestrator", "RecommenderStages"],
             exclude: ["Fixtures"]
         ),
     ]

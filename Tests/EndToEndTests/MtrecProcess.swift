@@ -3,7 +3,7 @@ import Orchestrator
 import Testing
 
 /// Drives the built `mtrec` binary the way a user does, in a scratch folder.
-struct MtrecProcess {
+struct MtrecProcess: Sendable {
     struct Result {
         var exitCode: Int32
         var stdout: String
