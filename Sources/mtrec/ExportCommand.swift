@@ -1,12 +1,36 @@
 import ArgumentParser
 import Foundation
 import Orchestrator
+import RecommenderStages
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the pipeline for another engine to run.",
-        subcommands: [Argo.self])
+        abstract: "Write the pipeline for another engine to run, or a trained model for another runtime.",
+        subcommands: [Argo.self, ONNX.self])
+
+    struct ONNX: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "onnx",
+            abstract: "The trained model of a finished run as ONNX (every task's output, any batch size), with its fitted transform.")
+
+        @OptionGroup var pipelineOptions: PipelineOptions
+        @Option(name: .customLong("run"), help: "Export this run's model instead of the newest passing run's.") var runID: String?
+        @Option(help: "The folder to write model.onnx, transform.json and inputs.json to.") var out: String
+
+        func run() throws {
+            let pipeline = try pipelineOptions.load()
+            let history = try RunHistory(stateFolder: pipelineOptions.stateFolder)
+            do {
+                let artifacts = try RunSelection.artifacts(of: pipeline, in: history, run: runID) { try ModelArtifacts(pipeline: pipeline, run: $0) }
+                let files = try artifacts.exportONNX(to: URL(fileURLWithPath: out), producerVersion: Mtrec.version)
+                Console.line("run \(artifacts.runID): wrote \(files.joined(separator: ", "))")
+            } catch let problem as ServingArtifacts.Problem {
+                Console.error("mtrec export onnx: \(problem)")
+                throw ExitStatus.invalid
+            }
+        }
+    }
 
     struct Argo: ParsableCommand {
         static let configuration = CommandConfiguration(

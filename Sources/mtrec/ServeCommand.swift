@@ -33,7 +33,7 @@ struct ServeCommand: ParsableCommand {
         let history = try RunHistory(stateFolder: pipeline.stateFolder)
         let chosen = runID
         let locate: @Sendable () throws -> ServingArtifacts = {
-            try Self.artifacts(of: resolved, in: history, run: chosen)
+            try RunSelection.artifacts(of: resolved, in: history, run: chosen) { try ServingArtifacts(pipeline: resolved, run: $0) }
         }
         let recommender: OnlineRecommender
         do { recommender = try OnlineRecommender(try locate()) } catch {
@@ -78,23 +78,28 @@ struct ServeCommand: ParsableCommand {
         }
     }
 
-    /// The run to serve: `run` if given, else the newest one of this pipeline
-    /// that succeeded (every stage, every gate) and still has its files.
-    static func artifacts(of pipeline: ResolvedPipeline, in history: RunHistory, run: String?) throws -> ServingArtifacts {
-        if let run {
-            guard let record = try history.detail(run) else { throw ServingArtifacts.Problem(description: "no run '\(run)' in the history") }
-            return try ServingArtifacts(pipeline: pipeline, run: record)
-        }
-        var reasons: [String] = []
-        for summary in try history.runs(pipeline: pipeline.name, limit: 50) where summary.status == .succeeded {
-            guard let record = try history.detail(summary.id) else { continue }
-            do { return try ServingArtifacts(pipeline: pipeline, run: record) } catch { reasons.append("\(record.id): \(error)") }
-        }
-        throw ServingArtifacts.Problem(description: "no finished run of '\(pipeline.name)' passed its gates with the files serving needs"
-                                       + (reasons.isEmpty ? "; run `mtrec run \(pipeline.fileDisplay)` first" : ": " + reasons.prefix(3).joined(separator: "; ")))
-    }
 }
 
 private final class FailureBox: @unchecked Sendable {
     var error: (any Error)?
+}
+
+/// Which run a command reads its files from.
+enum RunSelection {
+    /// `run` if given, else the newest run of the pipeline that succeeded
+    /// (every stage, every gate) and still has the files `make` needs.
+    static func artifacts<Artifacts>(of pipeline: ResolvedPipeline, in history: RunHistory, run: String?,
+                                     _ make: (RunRecord) throws -> Artifacts) throws -> Artifacts {
+        if let run {
+            guard let record = try history.detail(run) else { throw ServingArtifacts.Problem(description: "no run '\(run)' in the history") }
+            return try make(record)
+        }
+        var reasons: [String] = []
+        for summary in try history.runs(pipeline: pipeline.name, limit: 50) where summary.status == .succeeded {
+            guard let record = try history.detail(summary.id) else { continue }
+            do { return try make(record) } catch { reasons.append("\(record.id): \(error)") }
+        }
+        throw ServingArtifacts.Problem(description: "no finished run of '\(pipeline.name)' passed its gates with the files needed"
+                                       + (reasons.isEmpty ? "; run `mtrec run \(pipeline.fileDisplay)` first" : ": " + reasons.prefix(3).joined(separator: "; ")))
+    }
 }

@@ -56,6 +56,10 @@ struct MtrecProcess: Sendable {
     /// recorded as a failure of the test, so a hang fails one test instead of
     /// stalling the whole test run.
     func run(_ arguments: String..., seconds: Double = 600) throws -> Result {
+        try run(arguments: arguments, seconds: seconds)
+    }
+
+    func run(arguments: [String], seconds: Double = 600) throws -> Result {
         let process = try start(arguments)
         let status: Int32
         if let ended = process.waitUntilExit(seconds: seconds) {

@@ -1,5 +1,6 @@
 import Foundation
 import Orchestrator
+import MultiTaskLearning
 
 /// What `mtrec serve` loads from one finished run: the files of the stages
 /// that feed rank (the trained model, the fitted transform, the training and
@@ -91,5 +92,58 @@ extension ResolvedStage {
     func upstream(_ input: String) -> (stage: String, output: String)? {
         guard case .upstream(let stage, let output)? = inputs.first(where: { $0.name == input })?.source else { return nil }
         return (stage, output)
+    }
+}
+
+/// The trained model of one run and the transform that encodes its inputs:
+/// the outputs of the stage that uses train, as that run wrote them.
+public struct ModelArtifacts: Sendable {
+    public var runID: String
+    public var model, transform: URL
+
+    public init(pipeline: ResolvedPipeline, run: RunRecord) throws {
+        runID = run.id
+        guard let train = pipeline.stages.first(where: { $0.uses == "train" }) else {
+            throw ServingArtifacts.Problem(description: "\(pipeline.fileDisplay) has no stage that uses train")
+        }
+        guard let transformSource = train.upstream("transform") else {
+            throw ServingArtifacts.Problem(description: "stage '\(train.name)' has no input 'transform' from a features stage")
+        }
+        func file(_ stage: String, _ output: String) throws -> URL {
+            guard let path = run.stages.first(where: { $0.name == stage })?.outputs[output] else {
+                throw ServingArtifacts.Problem(description: "run \(run.id) has no output \(stage).\(output) (it did not finish that stage)")
+            }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ServingArtifacts.Problem(description: "run \(run.id)'s \(stage).\(output) is no longer in the state folder "
+                                                          + "(removed by mtrec gc?): run the pipeline again")
+            }
+            return URL(fileURLWithPath: path)
+        }
+        model = try file(train.name, "model")
+        transform = try file(transformSource.stage, transformSource.output)
+    }
+
+    /// Writes model.onnx (every task's output, any batch size), transform.json
+    /// (the fitted transform) and inputs.json (the columns of the ONNX inputs, in order).
+    public func exportONNX(to folder: URL, producerVersion: String) throws -> [String] {
+        let model = try ModelStore.load(from: model)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let onnx = folder.appendingPathComponent("model.onnx")
+        try Data(try ONNXExport.model(model, producerVersion: producerVersion)).write(to: onnx, options: .atomic)
+        let transformCopy = folder.appendingPathComponent("transform.json")
+        try? FileManager.default.removeItem(at: transformCopy)
+        try FileManager.default.copyItem(at: transform, to: transformCopy)
+        struct Inputs: Encodable {
+            var runId: String
+            var categorical: [String], numeric: [String]
+            var tasks: [TaskSpec]
+        }
+        let schema = model.architecture.features
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let inputs = folder.appendingPathComponent("inputs.json")
+        try encoder.encode(Inputs(runId: runID, categorical: schema.categorical.map(\.name), numeric: schema.numericNames,
+                                  tasks: model.architecture.tasks)).write(to: inputs, options: .atomic)
+        return [onnx.path, transformCopy.path, inputs.path]
     }
 }

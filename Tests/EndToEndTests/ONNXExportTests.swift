@@ -1,0 +1,48 @@
+import Foundation
+import RecommenderStages
+import Testing
+
+/// `mtrec export onnx` for each architecture: onnxruntime, fed the encoded
+/// test rows, gives the scores mtrec's own predict stage wrote for them.
+@Suite("ONNX export", .serialized)
+struct ONNXExportTests {
+    static let checker = MtrecProcess.repository.appendingPathComponent("scripts/check-onnx.py").path
+
+    @Test(arguments: ["shared_bottom", "mmoe", "ple", "esmm", "single_task"])
+    func onnxruntimeGivesMtrecsPredictions(architecture: String) throws {
+        let mtrec = try MtrecProcess()
+        defer { mtrec.remove() }
+        try mtrec.write("onnx.yaml", try String(contentsOf: MtrecProcess.repository.appendingPathComponent("Tests/EndToEndTests/Fixtures/onnx.yaml"),
+                                                encoding: .utf8))
+        var settings = ["--set", "build_model.architecture=\(architecture)"]
+        if ["esmm", "single_task"].contains(architecture) { settings += ["--set", "build_model.cross_layers=0", "--set", "build_model.fm=false"] }
+        let run = try mtrec.run(arguments: ["run", "onnx.yaml", "--report", "r.json"] + settings)
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        let export = try mtrec.run(arguments: ["export", "onnx", "onnx.yaml", "--out", "exported"] + settings)
+        #expect(export.exitCode == 0, "\(export.stdout)\(export.stderr)")
+
+        let stages = mtrec.stages(try mtrec.report("r.json"))
+        let scored = try TableFolder.read(URL(fileURLWithPath: try #require((stages["score_test"]?["outputs"] as? [String: String])?["scores"])))
+        let test = try TableFolder.read(URL(fileURLWithPath: try #require((stages["features"]?["outputs"] as? [String: String])?["test"])))
+        let inputs = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: mtrec.path("exported/inputs.json"))))
+                                  as? [String: Any])
+        let categorical = try #require(inputs["categorical"] as? [String]), numeric = try #require(inputs["numeric"] as? [String])
+        var categoricalRows: [[Int64]] = [], numericRows: [[Float]] = []
+        for row in 0..<test.rowCount {
+            categoricalRows.append(try categorical.map { name in
+                guard case .int(let values)? = test["cat.\(name)"] else { throw ServeFailure(message: "no cat.\(name)") }
+                return values[row]
+            })
+            numericRows.append(try numeric.map { name in try #require(test.floats("num.\(name)"))[row] })
+        }
+        var expected: [String: [Float]] = [:]
+        for task in ["click", "conversion"] { expected[task] = try #require(scored.floats("score.\(task)")) }
+        let payload: [String: Any] = ["categorical": categoricalRows, "numeric": numericRows.map { $0.map(Double.init) },
+                                      "expected": expected.mapValues { $0.map(Double.init) }]
+        try JSONSerialization.data(withJSONObject: payload).write(to: URL(fileURLWithPath: mtrec.path("case.json")))
+        let (code, output) = try ArgoExportTests.run("/usr/bin/env", ["python3", Self.checker, mtrec.path("exported/model.onnx"),
+                                                                      mtrec.path("case.json")], in: mtrec.folder)
+        #expect(code == 0, "\(architecture): \(output)")
+        #expect(output.contains("click: max abs difference") && test.rowCount > 500, "\(output)")
+    }
+}
