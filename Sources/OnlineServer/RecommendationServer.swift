@@ -54,7 +54,7 @@ public final class RecommendationServer: Sendable {
             do { body = try await request.collectBody(upTo: Self.maximumBodyBytes) } catch {
                 return self.answer("score") { throw RequestProblem(status: .contentTooLarge, "the request body is over \(Self.maximumBodyBytes) bytes") }
             }
-            return self.answer("score") { try self.score(Data(body.readableBytesView)) }
+            return self.answer("score") { try self.score(body) }
         }
         router.get("/healthz") { _, _ in self.answer("healthz") { try Self.json(["status": "ok", "runId": self.runID]) } }
         router.get("/metrics") { _, _ in
@@ -103,32 +103,39 @@ public final class RecommendationServer: Sendable {
         return try Self.json(recommender.recommend(user: user, k: k, exclude: Set(exclude), explain: explain))
     }
 
-    private struct ScoreRequest: Decodable {
-        var rows: [[String: RawValue]]
-    }
-
-    private struct ScoreResponse: Encodable {
-        var runId: String
-        var tasks: [String]
-        var scores: [[String: Double]]
-    }
-
-    private func score(_ body: Data) throws -> Response {
-        let request: ScoreRequest
-        do { request = try JSONDecoder().decode(ScoreRequest.self, from: body) } catch let error as DecodingError {
-            throw RequestProblem(status: .badRequest, Self.describe(error))
-        } catch {
-            throw RequestProblem(status: .badRequest, "the body is not JSON: \(error)")
+    private func score(_ body: ByteBuffer) throws -> Response {
+        let rows: [[String: RawValue]]
+        do { rows = try RawRowsReader.rows(Array(body.readableBytesView), maximumRows: Self.maximumRows) } catch {
+            throw RequestProblem(status: .badRequest, error.description)
         }
-        guard !request.rows.isEmpty, request.rows.count <= Self.maximumRows else {
-            throw RequestProblem(status: .badRequest, "'rows' must hold 1 to \(Self.maximumRows) rows, got \(request.rows.count)")
-        }
+        guard !rows.isEmpty else { throw RequestProblem(status: .badRequest, "'rows' must hold 1 to \(Self.maximumRows) rows, got 0") }
         let recommender = current.value
         let scores: [[String: Double]]
-        do { scores = try recommender.score(request.rows) } catch {
+        do { scores = try recommender.score(rows) } catch {
             throw RequestProblem(status: .unprocessableContent, "rows: \(error)")
         }
-        return try Self.json(ScoreResponse(runId: recommender.runID, tasks: recommender.tasks, scores: scores))
+        // Written by hand: JSONEncoder took a quarter of a 256-row request's time.
+        var text = JSONText()
+        text.raw("{\"runId\":")
+        text.string(recommender.runID)
+        text.raw(",\"scores\":[")
+        for (index, row) in scores.enumerated() {
+            text.raw(index == 0 ? "{" : ",{")
+            for (position, task) in recommender.tasks.enumerated() {
+                if position > 0 { text.raw(",") }
+                text.string(task)
+                text.raw(":")
+                text.number(row[task] ?? .nan)
+            }
+            text.raw("}")
+        }
+        text.raw("],\"tasks\":[")
+        for (position, task) in recommender.tasks.enumerated() {
+            if position > 0 { text.raw(",") }
+            text.string(task)
+        }
+        text.raw("]}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text.value)))
     }
 
     // MARK: Answers
@@ -151,20 +158,6 @@ public final class RecommendationServer: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
-    }
-
-    /// "rows[2].price: expected a number, text, a boolean or null".
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.reduce("") { text, key in key.intValue.map { "\(text)[\($0)]" } ?? (text.isEmpty ? key.stringValue : "\(text).\(key.stringValue)") }
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "'\(path(context.codingPath + [key]))' is required"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "'\(path(context.codingPath))': \(context.debugDescription)"
-        case .dataCorrupted(let context): return "the body is not valid JSON: \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
     }
 }
 

@@ -131,8 +131,8 @@ struct Suite {
         // Timed with posix_spawn and waitpid: Foundation's Process notices an
         // exit only every 50 ms or so, which would swamp a 30 ms figure.
         let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(folder.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        _ = FileManager.default.changeCurrentDirectoryPath(folder.path)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         let outputFile = folder.appendingPathComponent("rerun.out").path
         var times: [Double] = []
         for _ in 0..<bench.noopRepeats {

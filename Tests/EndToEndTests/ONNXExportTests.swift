@@ -36,12 +36,16 @@ struct ONNXExportTests {
             numericRows.append(try numeric.map { name in try #require(test.floats("num.\(name)"))[row] })
         }
         var expected: [String: [Float]] = [:]
-        for task in ["click", "conversion"] { expected[task] = try #require(scored.floats("score.\(task)")) }
+        for task in ["click", "conversion"] {
+            let scores: [Float] = try #require(scored.floats("score.\(task)"))
+            expected[task] = scores
+        }
         let payload: [String: Any] = ["categorical": categoricalRows, "numeric": numericRows.map { $0.map(Double.init) },
                                       "expected": expected.mapValues { $0.map(Double.init) }]
         try JSONSerialization.data(withJSONObject: payload).write(to: URL(fileURLWithPath: mtrec.path("case.json")))
         let (code, output) = try ArgoExportTests.run("/usr/bin/env", ["python3", Self.checker, mtrec.path("exported/model.onnx"),
                                                                       mtrec.path("case.json")], in: mtrec.folder)
+        print("\(architecture): \(output)")
         #expect(code == 0, "\(architecture): \(output)")
         #expect(output.contains("click: max abs difference") && test.rowCount > 500, "\(output)")
     }

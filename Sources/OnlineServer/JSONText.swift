@@ -1,0 +1,38 @@
+/// JSON written piece by piece, for the answers served most often.
+struct JSONText {
+    private(set) var value = ""
+
+    init() {
+        value.reserveCapacity(4096)
+    }
+
+    /// Text already in JSON form.
+    mutating func raw(_ text: String) {
+        value += text
+    }
+
+    /// A string in quotes, with what JSON requires escaped.
+    mutating func string(_ text: String) {
+        value += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": value += "\\\""
+            case "\\": value += "\\\\"
+            case "\n": value += "\\n"
+            case "\r": value += "\\r"
+            case "\t": value += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                value += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: value.unicodeScalars.append(scalar)
+            }
+        }
+        value += "\""
+    }
+
+    /// A number as Swift prints it (the shortest text that reads back the
+    /// same, valid JSON); null where it is not finite, as JSON has no such number.
+    mutating func number(_ number: Double) {
+        value += number.isFinite ? number.description : "null"
+    }
+}
