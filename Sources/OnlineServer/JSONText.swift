@@ -14,6 +14,11 @@ struct JSONText {
     /// A string in quotes, with what JSON requires escaped.
     mutating func string(_ text: String) {
         value += "\""
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            value += text
+            value += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": value += "\\\""

@@ -47,6 +47,7 @@ public final class RecommendationServer: Sendable {
     /// Serves until the task is cancelled; `started` gets the bound port.
     public func run(host: String, port: Int, started: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
+        router.add(middleware: UnknownRoutes(server: self))
         router.get("/v1/recommendations") { request, _ in self.answer("recommendations") { try self.recommendations(request) } }
         router.post("/v1/score") { request, _ in
             var request = request
@@ -141,7 +142,7 @@ public final class RecommendationServer: Sendable {
     // MARK: Answers
 
     /// Runs a route, turning a problem into a JSON error, and counts it.
-    private func answer(_ route: String, _ body: () throws -> Response) -> Response {
+    fileprivate func answer(_ route: String, _ body: () throws -> Response) -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let response: Response
         do { response = try body() } catch let problem as RequestProblem {
@@ -158,6 +159,21 @@ public final class RecommendationServer: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// A path or method the server does not have gets a JSON error (and is
+/// counted) like any other refused request, instead of an empty 404.
+private struct UnknownRoutes<Context: RequestContext>: RouterMiddleware {
+    let server: RecommendationServer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            return server.answer("unknown") {
+                throw RequestProblem(status: error.status, "no route \(request.method) \(request.uri.path); the routes are GET /v1/recommendations, "
+                                     + "POST /v1/score, GET /healthz, GET /metrics and GET /openapi.json")
+            }
+        }
     }
 }
 

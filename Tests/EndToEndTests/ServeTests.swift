@@ -114,6 +114,9 @@ struct ServeTests {
             ("/v1/score", "{\"rows\": [{\"user_id\": [1]}]}", 400, "'rows[0].user_id'"),
             ("/v1/score", "{}", 400, "'rows' is required"),
             ("/v1/score", "{\"rows\": [{\"user_id\": \"1\"}]}", 422, "rows[0] has no 'item_id'"),
+            ("/v1/score", "{\"rows\": [{\"user_id\": 1}], \"rows\" 2}", 400, "expected ':' after the key 'rows' at byte"),
+            ("/v2/nothing", nil, 404, "no route GET /v2/nothing"),
+            ("/healthz", "{}", 404, "no route POST /healthz"),
         ]
         for example in cases {
             let (status, body) = try example.body.map { try server.post(example.path, body: $0) } ?? server.get(example.path)
