@@ -128,6 +128,22 @@ public enum BuiltinManifests {
               importance_top: {type: int, default: 10, min: 1, doc: "features kept per task"}
               seed: {type: int, default: 7, min: 0, doc: "seed of the permutations"}
             """#),
+        EmbeddedManifest(fileName: "explain.yaml", text: #"""
+            name: explain
+            version: 1
+            description: For each recommended item, the features that pushed each task's score up or down most (each left out in turn and the item scored again), added to rank's lists as why_TASK columns.
+            builtin: explain
+            inputs:
+              recommendations: {type: recommendations, doc: "rank's lists"}
+              model: {type: model, doc: "the trained model whose scores rank used"}
+              transform: {type: transform, doc: "the features stage's transform"}
+              history: {type: encoded, doc: "the training rows: each user's and item's features, as predict built the candidates"}
+            outputs:
+              recommendations: {type: recommendations, doc: "rank's columns and why_TASK per task: 'feature +change; ...', the largest changes first (empty for the popularity fallback)"}
+            params:
+              features: {type: int, default: 3, min: 1, max: 100, doc: "how many features to name per item and task"}
+              tasks: {type: "list<string>", refers: task of model, default: [], doc: "the tasks to explain (default: every task)"}
+            """#),
         EmbeddedManifest(fileName: "features.yaml", text: #"""
             name: features
             version: 2

@@ -4,7 +4,7 @@ import Orchestrator
 public enum RecommenderStages {
     public static let all: [any BuiltinStage] = [
         CollectStage(), CleanStage(), JoinStage(), FeaturesStage(), BuildModelStage(), JointLossStage(),
-        TrainStage(), RetrieveStage(), PredictStage(), RankStage(), EvaluateStage(),
+        TrainStage(), RetrieveStage(), PredictStage(), RankStage(), ExplainStage(), EvaluateStage(),
     ]
 
     public static let registry = BuiltinRegistry(all)

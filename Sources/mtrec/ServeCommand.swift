@@ -43,10 +43,7 @@ struct ServeCommand: ParsableCommand {
         OnlineRecommender.useOneBLASThreadPerRequest()
         let server = RecommendationServer(serving: recommender, locate: locate)
 
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hangup.setEventHandler { Console.line(server.reload()) }
-        hangup.resume()
-        signal(SIGHUP, SIG_IGN)
+        SignalForwarder.shared.handle(SIGHUP) { Console.line(server.reload()) }
         var timer: (any DispatchSourceTimer)?
         if poll > 0 {
             let source = DispatchSource.makeTimerSource(queue: .global())

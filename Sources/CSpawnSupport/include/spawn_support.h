@@ -19,4 +19,14 @@ int mtrec_pipe_cloexec(int descriptors[2]);
 /// `lock_path`, an exclusive flock on it is held for as long as the group lives.
 int mtrec_supervise(pid_t orchestrator, const char *lock_path, char *const argv[]);
 
+/// The read end of the pipe that forwarded signals are written to, one byte
+/// (the signal's number) each; made once per process. -1 when it cannot be made.
+int mtrec_signal_pipe(void);
+
+/// From now on `signal_number` is written to mtrec_signal_pipe() by a handler
+/// that any thread may run, instead of taking its default action. A thread
+/// that leaves the signal unblocked (OpenBLAS's, NIO's) can no longer lose it,
+/// as it could with a libdispatch signal source. Call mtrec_signal_pipe first.
+int mtrec_forward_signal(int signal_number);
+
 #endif

@@ -1,0 +1,154 @@
+import Foundation
+import MultiTaskLearning
+import Orchestrator
+
+/// explain: for each recommended item, the features that pushed each task's
+/// score up or down most. A feature's contribution is what leaving it out
+/// changes: the item is scored again with that one feature at its neutral
+/// value (a categorical feature at its most common training code, a number
+/// at the training mean) and the difference is the feature's share. The
+/// rows are encoded as predict encoded the candidates (the user's and the
+/// item's latest training rows), so the full score is the one rank used.
+/// Writes rank's lists with one more column per task, `why_TASK`:
+/// "category +0.0812; price -0.0110; device +0.0040".
+struct ExplainStage: BuiltinStage {
+    let name = "explain"
+
+    struct Params: Decodable {
+        var features: Int
+        var tasks: [String]
+    }
+
+    func run(_ context: BuiltinContext) throws {
+        let params = try context.params(Params.self)
+        let model = try context.model()
+        let transform = try context.readJSON(FeatureTransform.self, from: "transform")
+        let history = try context.table("history")
+        let schema = model.architecture.features
+        let tasks = model.architecture.tasks.map(\.name)
+        let explained = params.tasks.isEmpty ? tasks : params.tasks
+        if let unknown = explained.first(where: { !tasks.contains($0) }) {
+            throw StageFailure("param 'tasks': the model has no task '\(unknown)'; its tasks are \(tasks.joined(separator: ", "))")
+        }
+        let lists = try RecommendationsFile(contentsOf: context.input("recommendations")!)
+        let encoder = try CandidateEncoder(history: history, transform: transform, schema: schema)
+        let neutral = try NeutralInputs(history: history, transform: transform, schema: schema)
+
+        // One dataset: each explained row, then that row once per feature left out.
+        let features = schema.categorical.map(\.name) + schema.numericNames
+        var numeric: [Float] = [], categorical: [Int32] = []
+        var explainedLines: [Int] = []
+        for (user, lines) in lists.modelLinesByUser() where encoder.knows(user: user) {
+            let base = encoder.dataset(user: user, items: lines.map { lists.item(at: $0) }, tasks: tasks)
+            for (position, line) in lines.enumerated() {
+                explainedLines.append(line)
+                let rowNumeric = Array(base.numeric[position * schema.numericCount..<(position + 1) * schema.numericCount])
+                let rowCategorical = Array(base.categorical[position * schema.categorical.count..<(position + 1) * schema.categorical.count])
+                numeric += rowNumeric
+                categorical += rowCategorical
+                for index in schema.categorical.indices {
+                    var changed = rowCategorical
+                    changed[index] = neutral.categorical[index]
+                    numeric += rowNumeric
+                    categorical += changed
+                }
+                for index in schema.numericNames.indices {
+                    var changed = rowNumeric
+                    changed[index] = neutral.numeric[index]
+                    numeric += changed
+                    categorical += rowCategorical
+                }
+            }
+        }
+        let variants = 1 + features.count
+        let count = explainedLines.count * variants
+        let data = Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical,
+                           labels: tasks.map { _ in [Float](repeating: 0, count: count) })
+        let predictions = count > 0 ? Predictor.predict(model, on: data) : tasks.map { _ in [] }
+
+        var why = [Int: [String]]()
+        for (index, line) in explainedLines.enumerated() {
+            let first = index * variants
+            why[line] = explained.map { task in
+                let scores = predictions[tasks.firstIndex(of: task)!]
+                let contributions = features.indices.map { (feature: features[$0], change: Double(scores[first] - scores[first + 1 + $0])) }
+                return contributions.filter { abs($0.change) >= 5e-7 }
+                    .sorted { abs($0.change) != abs($1.change) ? abs($0.change) > abs($1.change) : $0.feature < $1.feature }
+                    .prefix(params.features)
+                    .map { "\($0.feature.replacingOccurrences(of: ",", with: " ")) \(String(format: "%+.4f", $0.change))" }
+                    .joined(separator: "; ")
+            }
+        }
+        let empty = explained.map { _ in "" }
+        var text = lists.header + "," + explained.map { "why_\($0)" }.joined(separator: ",") + "\n"
+        for (index, line) in lists.lines.enumerated() {
+            text += line + "," + (why[index] ?? empty).joined(separator: ",") + "\n"
+        }
+        try text.write(to: context.output("recommendations"), atomically: true, encoding: .utf8)
+        context.log("explain: the \(params.features) features that moved \(explained.joined(separator: ", ")) most, "
+                    + "for \(explainedLines.count) recommended items (\(count) rows scored)")
+    }
+}
+
+/// rank's recommendations.csv: user, rank, item, score, one column per task, source.
+struct RecommendationsFile {
+    let header: String
+    let lines: [String]
+    private let fields: [[Substring]]
+    private let userColumn: Int, itemColumn: Int, sourceColumn: Int
+
+    init(contentsOf url: URL) throws {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        guard !lines.isEmpty else { throw StageFailure("\(url.path): empty; expected rank's recommendations (user,rank,item,...)") }
+        let header = lines.removeFirst()
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        func column(_ name: String) throws -> Int {
+            guard let index = names.firstIndex(of: name) else {
+                throw StageFailure("\(url.path): no column '\(name)' in the header '\(header)'; expected rank's recommendations")
+            }
+            return index
+        }
+        (userColumn, itemColumn, sourceColumn) = (try column("user"), try column("item"), try column("source"))
+        self.header = header
+        self.lines = lines
+        fields = lines.map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        if let bad = fields.firstIndex(where: { $0.count != names.count }) {
+            throw StageFailure("\(url.path): line \(bad + 2) has \(fields[bad].count) fields, the header \(names.count)")
+        }
+    }
+
+    func item(at line: Int) -> String { String(fields[line][itemColumn]) }
+
+    /// The lines the model ranked (not the popularity fallback), by user, in file order.
+    func modelLinesByUser() -> [(user: String, lines: [Int])] {
+        var order: [String] = [], byUser: [String: [Int]] = [:]
+        for (line, row) in fields.enumerated() where row[sourceColumn] == "model" {
+            let user = String(row[userColumn])
+            if byUser[user] == nil { order.append(user) }
+            byUser[user, default: []].append(line)
+        }
+        return order.map { ($0, byUser[$0]!) }
+    }
+}
+
+/// Each input's value when its feature is left out: the most common
+/// training code of a categorical feature, the training mean of a number
+/// (0 once standardized).
+struct NeutralInputs {
+    let categorical: [Int32]
+    let numeric: [Float]
+
+    init(history: Table, transform: FeatureTransform, schema: FeatureSchema) throws {
+        categorical = try schema.categorical.map { feature in
+            guard case .int(let codes)? = history["cat.\(feature.name)"] else {
+                throw StageFailure("the training rows have no encoded categorical feature '\(feature.name)'")
+            }
+            return Int32(MissingValues.mostFrequent(codes) ?? 0)
+        }
+        numeric = schema.numericNames.map { name in
+            guard let fitted = transform.numeric.first(where: { $0.name == name }) else { return 0 }
+            return fitted.method == "none" ? fitted.mean : 0
+        }
+    }
+}
