@@ -20,6 +20,11 @@ public enum HTMLReport {
         let (heatmap, importance) = evaluationFigures(run.stages)
         if !heatmap.isEmpty { sections.append("<h2>Expert gates</h2><p>Average weight each task's gate gives each expert on the test rows.</p>" + heatmap) }
         if !importance.isEmpty { sections.append("<h2>Feature importance</h2><p>Drop of each task's metric when the feature is shuffled.</p>" + importance) }
+        let explained = explainedLists(run.stages)
+        if !explained.isEmpty {
+            sections.append("<h2>Why these items</h2><p>The first users' lists, with the features that moved each task's score most "
+                            + "(each left out in turn, the item scored again).</p>" + explained)
+        }
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -179,5 +184,32 @@ public enum HTMLReport {
             }
         }
         return (heatmap, importance)
+    }
+
+    /// The first `users` users' lists of every recommendations output that has why_ columns (explain's).
+    static func explainedLists(_ stages: [StageExecution], users: Int = 3) -> String {
+        var html = ""
+        for stage in stages {
+            guard let path = stage.outputs["recommendations"], let file = FileHandle(forReadingAtPath: path) else { continue }
+            defer { try? file.close() }
+            // The first users are at the top: 256 KiB holds them, whatever the file's size.
+            let text = String(decoding: (try? file.read(upToCount: 256 << 10)) ?? Data(), as: UTF8.self)
+            var lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            guard let header = lines.first, header.contains(where: { $0.hasPrefix("why_") }), let userColumn = header.firstIndex(of: "user") else { continue }
+            lines.removeFirst()
+            var shown: [String] = []
+            let rows = lines.filter { row in
+                guard row.count == header.count else { return false }
+                if !shown.contains(row[userColumn]) {
+                    guard shown.count < users else { return false }
+                    shown.append(row[userColumn])
+                }
+                return true
+            }
+            html += "<p>\(SVG.escape(stage.name))</p><table><tr>" + header.map { "<th>\(SVG.escape($0))</th>" }.joined() + "</tr>"
+            for row in rows { html += "<tr>" + row.map { "<td>\(SVG.escape($0))</td>" }.joined() + "</tr>" }
+            html += "</table>"
+        }
+        return html
     }
 }

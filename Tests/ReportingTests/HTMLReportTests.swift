@@ -43,6 +43,9 @@ struct HTMLReportTests {
             {"click": {"auc": 0.65}, "gate_weights": {"click": [0.7, 0.3], "rating": [0.4, 0.6]},
              "importance": {"click": [{"feature": "item_id", "drop": 0.05}, {"feature": "price", "drop": 0.01}]}}
             """)
+        var lists = "user,rank,item,score,click,source,why_click\n"
+        for user in 1...5 { lists += "u\(user),1,i\(user),0.5,0.5,model,category +0.1000; price <-0.0200\n" }
+        let recommendations = try write("recommendations.csv", lists)
         func stage(_ name: String, _ status: StageStatus, upstream: [String], outputs: [String: String] = [:], start: Double?) -> StageExecution {
             StageExecution(name: name, status: status, reason: .neverRun, key: StageKey(hex: name), seconds: 1, startOffset: start, endOffset: start.map { $0 + 1 },
                            outputs: outputs, upstream: upstream)
@@ -51,7 +54,8 @@ struct HTMLReportTests {
                                status: .gateFailed, params: [:],
                                stages: [stage("collect", .cached, upstream: [], start: nil),
                                         stage("train", .ran, upstream: ["collect"], outputs: ["history": history], start: 0),
-                                        stage("evaluate", .ran, upstream: ["train"], outputs: ["metrics": metrics], start: 1)],
+                                        stage("evaluate", .ran, upstream: ["train"], outputs: ["metrics": metrics], start: 1),
+                                        stage("explain", .ran, upstream: ["train"], outputs: ["recommendations": recommendations], start: 1)],
                                metrics: [MetricRecord(stage: "evaluate", name: "click.auc", value: 0.65)],
                                gates: [GateResult(gate: "evaluate.click.auc", condition: ">= 0.7", value: 0.65, passed: false, message: "fails")])
         var previous = detail
@@ -65,7 +69,8 @@ struct HTMLReportTests {
         let structure = Structure()
         parser.delegate = structure
         #expect(parser.parse(), "the page is well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
-        #expect(structure.headings == ["Stages", "Timeline", "Training", "Metrics", "Gates", "Expert gates", "Feature importance"])
+        #expect(structure.headings == ["Stages", "Timeline", "Training", "Metrics", "Gates", "Expert gates", "Feature importance",
+                                      "Why these items"])
         #expect(structure.elements["svg", default: 0] == 6, "DAG, timeline, two training charts, heatmap, one importance chart")
         #expect(structure.elements["script"] == nil && structure.elements["link"] == nil && structure.elements["img"] == nil)
         let withoutNamespace = html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
@@ -73,5 +78,7 @@ struct HTMLReportTests {
         #expect(html.contains("quick&lt;start&gt;"), "text is escaped")
         #expect(html.contains("previous run (r1)") && html.contains("-0.05"))
         #expect(html.contains("FAILED"))
+        #expect(html.contains("<td>u3</td>") && !html.contains("<td>u4</td>"), "the first three users' lists")
+        #expect(html.contains("category +0.1000; price &lt;-0.0200"))
     }
 }

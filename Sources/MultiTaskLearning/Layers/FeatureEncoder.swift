@@ -26,14 +26,17 @@ public final class FeatureEncoder {
         output.resize(rows: batch.rows)
         let width = schema.inputWidth, dimension = schema.embeddingDimension
         let categoricalCount = schema.categorical.count, numericCount = schema.numericCount
+        // Read once: a class property read inside the loop is an exclusivity check per read.
+        let rows = tables.map { $0.value.rows }, sources = tables.map { $0.value.data }
+        let categorical = batch.categorical, numeric = batch.numeric.data, outputData = output.data
         for row in 0..<batch.rows {
-            let target = output.data + row * width
+            let target = outputData + row * width
             for feature in 0..<categoricalCount {
-                let id = Int(batch.categorical[row * categoricalCount + feature])
-                precondition(id >= 0 && id < tables[feature].value.rows, "id \(id) out of range for \(schema.categorical[feature].name)")
-                (target + feature * dimension).update(from: tables[feature].value.data + id * dimension, count: dimension)
+                let id = Int(categorical[row * categoricalCount + feature])
+                precondition(id >= 0 && id < rows[feature], "id \(id) out of range for \(schema.categorical[feature].name)")
+                (target + feature * dimension).update(from: sources[feature] + id * dimension, count: dimension)
             }
-            (target + categoricalCount * dimension).update(from: batch.numeric.data + row * numericCount, count: numericCount)
+            (target + categoricalCount * dimension).update(from: numeric + row * numericCount, count: numericCount)
         }
         return output
     }
