@@ -11,24 +11,13 @@ not installed, creates a virtualenv in .build/onnx-venv, installs them from
 PyPI there and runs again in it.
 """
 import json
-import os
-import subprocess
 import sys
 
-repository = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-venv = os.path.join(repository, ".build", "onnx-venv")
+import venv_packages
 
-try:
-    import numpy
-    import onnxruntime
-except ImportError:
-    python = os.path.join(venv, "bin", "python3")
-    if sys.executable == python:
-        sys.exit("numpy and onnxruntime could not be installed in " + venv)
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "numpy", "onnxruntime"], check=True)
-    os.execv(python, [python] + sys.argv)
+venv_packages.require("onnx-venv", ["numpy", "onnxruntime"], ["numpy", "onnxruntime"])
+import numpy
+import onnxruntime
 
 model, case_path = sys.argv[1], sys.argv[2]
 case = json.load(open(case_path))

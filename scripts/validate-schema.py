@@ -14,24 +14,13 @@ virtualenv in .build/schema-venv, installs them from PyPI there and runs
 again in it.
 """
 import json
-import os
-import subprocess
 import sys
 
-repository = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-venv = os.path.join(repository, ".build", "schema-venv")
+import venv_packages
 
-try:
-    import jsonschema
-    import yaml
-except ImportError:
-    python = os.path.join(venv, "bin", "python3")
-    if sys.executable == python:
-        sys.exit("jsonschema and pyyaml could not be installed in " + venv)
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "jsonschema", "pyyaml"], check=True)
-    os.execv(python, [python] + sys.argv)
+venv_packages.require("schema-venv", ["jsonschema", "yaml"], ["jsonschema", "pyyaml"])
+import jsonschema
+import yaml
 
 if sys.argv[1:] == ["--check"]:
     sys.exit(0)

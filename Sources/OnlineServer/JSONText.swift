@@ -1,3 +1,5 @@
+import Orchestrator
+
 /// JSON written piece by piece, for the answers served most often.
 struct JSONText {
     private(set) var value = ""
@@ -13,26 +15,14 @@ struct JSONText {
 
     /// A string in quotes, with what JSON requires escaped.
     mutating func string(_ text: String) {
-        value += "\""
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        // Most ids and names need no escape: copied whole.
+        if text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            value += ParamValue.quote(text)
+        } else {
+            value += "\""
             value += text
             value += "\""
-            return
         }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": value += "\\\""
-            case "\\": value += "\\\\"
-            case "\n": value += "\\n"
-            case "\r": value += "\\r"
-            case "\t": value += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                value += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: value.unicodeScalars.append(scalar)
-            }
-        }
-        value += "\""
     }
 
     /// A number as Swift prints it (the shortest text that reads back the

@@ -98,7 +98,8 @@ public indirect enum ParamValue: Hashable, Sendable {
         return "\(value)"
     }
 
-    static func quote(_ text: String) -> String {
+    /// `text` as a JSON string literal.
+    public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
