@@ -85,7 +85,13 @@ public enum OpenAPIDocument {
                 "properties": {
                   "popularity": {"type": "number", "minimum": 0, "maximum": 1},
                   "retrieval": {"type": "number", "minimum": 0, "maximum": 1},
-                  "candidateFrom": {"enum": ["retrieve", "popular", "popularity"]}
+                  "candidateFrom": {"enum": ["retrieve", "popular", "popularity"]},
+                  "features": {
+                    "type": "object", "description": "per task, the features that moved the score most (each left out in turn), largest first",
+                    "additionalProperties": {"type": "array", "maxItems": 3, "items": {
+                      "type": "object", "required": ["feature", "change"], "additionalProperties": false,
+                      "properties": {"feature": {"type": "string"}, "change": {"type": "number"}}}}
+                  }
                 }
               }
             }

@@ -95,6 +95,19 @@ struct ServeTests {
         let popular = try #require(stranger["items"] as? [[String: Any]])
         #expect(popular.count == 3)
         #expect(popular.map { $0["score"] as? Double ?? 0 } == popular.map { $0["score"] as? Double ?? 0 }.sorted(by: >))
+        #expect(popular.allSatisfy { ($0["explanation"] as? [String: Any])?["features"] == nil })
+
+        // A known user's items name, per task, the features that moved the score most, largest first.
+        let known = try #require(try server.json("/v1/recommendations?user=1&k=4&explain=true")["items"] as? [[String: Any]])
+        #expect(known.count == 4)
+        for item in known {
+            let features = try #require((item["explanation"] as? [String: Any])?["features"] as? [String: [[String: Any]]], "\(item)")
+            #expect(Set(features.keys) == ["click", "conversion", "rating"])
+            for (_, named) in features {
+                let sizes = named.map { abs($0["change"] as? Double ?? .nan) }
+                #expect(!named.isEmpty && named.count <= 3 && sizes == sizes.sorted(by: >), "\(named)")
+            }
+        }
         let without = try server.json("/v1/recommendations?user=somebody-new&k=2&exclude=\(popular[0]["item"] as! String)")
         #expect((without["items"] as? [[String: Any]])?.map { $0["item"] as? String } == popular.dropFirst().map { $0["item"] as? String })
     }

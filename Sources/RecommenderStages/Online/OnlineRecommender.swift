@@ -16,6 +16,9 @@ public final class OnlineRecommender: Sendable {
 
     private let transform: FeatureTransform
     private let encoder: CandidateEncoder
+    private let leaveOut: LeaveOneFeatureOut
+    /// How many features an explained item names per task.
+    public static let explainedFeatures = 3
     private let models: ModelPool
     private let settings: RankStage.Params
     private let expression: Formula
@@ -55,6 +58,14 @@ public final class OnlineRecommender: Sendable {
             public var popularity: Double
             public var retrieval: Double?
             public var candidateFrom: String
+            /// Per task, the features that moved the item's score most (each
+            /// left out in turn), largest first; absent for the popularity fallback.
+            public var features: [String: [FeatureChange]]?
+        }
+
+        public struct FeatureChange: Encodable, Sendable {
+            public var feature: String
+            public var change: Double
         }
 
         public var user: String
@@ -71,6 +82,7 @@ public final class OnlineRecommender: Sendable {
         transform = try JSONDecoder().decode(FeatureTransform.self, from: Data(contentsOf: artifacts.transform))
         let history = try TableFolder.read(artifacts.history)
         encoder = try CandidateEncoder(history: history, transform: transform, schema: model.architecture.features)
+        leaveOut = try LeaveOneFeatureOut(history: history, transform: transform, schema: model.architecture.features)
         models = ModelPool(model)
         settings = artifacts.rank
         defaultK = settings.topK
@@ -172,6 +184,16 @@ public final class OnlineRecommender: Sendable {
                 scores: Dictionary(uniqueKeysWithValues: tasks.indices.map { (tasks[$0], Double(predictions[$0][candidate.row])) }),
                 explanation: explain ? Explanation(popularity: Double(popularity[item] ?? 0) / mostPopular, retrieval: retrieval,
                                                    candidateFrom: candidateFrom) : nil))
+        }
+        if explain, !chosen.isEmpty {
+            let data = encoder.dataset(user: user, items: chosen.map(\.item), tasks: tasks)
+            let changes = models.withModel { leaveOut.changes(of: data, model: $0, workers: 1) }
+            for index in chosen.indices {
+                chosen[index].explanation?.features = Dictionary(uniqueKeysWithValues: tasks.indices.map { task in
+                    (tasks[task], leaveOut.strongest(changes[index][task], count: Self.explainedFeatures)
+                        .map { Recommendations.FeatureChange(feature: $0.feature, change: $0.change) })
+                })
+            }
         }
         return Recommendations(user: user, runId: runID, source: .model, expression: settings.expression, items: chosen)
     }

@@ -32,49 +32,24 @@ struct ExplainStage: BuiltinStage {
         }
         let lists = try RecommendationsFile(contentsOf: context.input("recommendations")!)
         let encoder = try CandidateEncoder(history: history, transform: transform, schema: schema)
-        let neutral = try NeutralInputs(history: history, transform: transform, schema: schema)
+        let leaveOut = try LeaveOneFeatureOut(history: history, transform: transform, schema: schema)
 
-        // One dataset: each explained row, then that row once per feature left out.
-        let features = schema.categorical.map(\.name) + schema.numericNames
-        var numeric: [Float] = [], categorical: [Int32] = []
-        var explainedLines: [Int] = []
+        // The explained rows, encoded as predict encoded the candidates.
+        var numeric: [Float] = [], categorical: [Int32] = [], explainedLines: [Int] = []
         for (user, lines) in lists.modelLinesByUser() where encoder.knows(user: user) {
             let base = encoder.dataset(user: user, items: lines.map { lists.item(at: $0) }, tasks: tasks)
-            for (position, line) in lines.enumerated() {
-                explainedLines.append(line)
-                let rowNumeric = Array(base.numeric[position * schema.numericCount..<(position + 1) * schema.numericCount])
-                let rowCategorical = Array(base.categorical[position * schema.categorical.count..<(position + 1) * schema.categorical.count])
-                numeric += rowNumeric
-                categorical += rowCategorical
-                for index in schema.categorical.indices {
-                    var changed = rowCategorical
-                    changed[index] = neutral.categorical[index]
-                    numeric += rowNumeric
-                    categorical += changed
-                }
-                for index in schema.numericNames.indices {
-                    var changed = rowNumeric
-                    changed[index] = neutral.numeric[index]
-                    numeric += changed
-                    categorical += rowCategorical
-                }
-            }
+            numeric += base.numeric
+            categorical += base.categorical
+            explainedLines += lines
         }
-        let variants = 1 + features.count
-        let count = explainedLines.count * variants
-        let data = Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical,
-                           labels: tasks.map { _ in [Float](repeating: 0, count: count) })
-        let predictions = count > 0 ? Predictor.predict(model, on: data) : tasks.map { _ in [] }
+        let rows = Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical,
+                           labels: tasks.map { _ in [Float](repeating: 0, count: explainedLines.count) })
+        let changes = leaveOut.changes(of: rows, model: model)
 
         var why = [Int: [String]]()
         for (index, line) in explainedLines.enumerated() {
-            let first = index * variants
             why[line] = explained.map { task in
-                let scores = predictions[tasks.firstIndex(of: task)!]
-                let contributions = features.indices.map { (feature: features[$0], change: Double(scores[first] - scores[first + 1 + $0])) }
-                return contributions.filter { abs($0.change) >= 5e-7 }
-                    .sorted { abs($0.change) != abs($1.change) ? abs($0.change) > abs($1.change) : $0.feature < $1.feature }
-                    .prefix(params.features)
+                leaveOut.strongest(changes[index][tasks.firstIndex(of: task)!], count: params.features)
                     .map { "\($0.feature.replacingOccurrences(of: ",", with: " ")) \(String(format: "%+.4f", $0.change))" }
                     .joined(separator: "; ")
             }
@@ -86,7 +61,7 @@ struct ExplainStage: BuiltinStage {
         }
         try text.write(to: context.output("recommendations"), atomically: true, encoding: .utf8)
         context.log("explain: the \(params.features) features that moved \(explained.joined(separator: ", ")) most, "
-                    + "for \(explainedLines.count) recommended items (\(count) rows scored)")
+                    + "for \(explainedLines.count) recommended items (\(explainedLines.count * (1 + leaveOut.features.count)) rows scored)")
     }
 }
 
@@ -132,23 +107,73 @@ struct RecommendationsFile {
     }
 }
 
-/// Each input's value when its feature is left out: the most common
-/// training code of a categorical feature, the training mean of a number
-/// (0 once standardized).
-struct NeutralInputs {
-    let categorical: [Int32]
-    let numeric: [Float]
+/// Each feature's share of each task's score, found by leaving it out: the
+/// row is scored again with that one feature at its neutral value (a
+/// categorical feature at its most common training code, a number at the
+/// training mean, 0 once standardized), and the share is the difference.
+struct LeaveOneFeatureOut {
+    /// Categorical features, then numeric ones, in the model's input order.
+    let features: [String]
+    private let neutralCodes: [Int32]
+    private let neutralNumbers: [Float]
 
     init(history: Table, transform: FeatureTransform, schema: FeatureSchema) throws {
-        categorical = try schema.categorical.map { feature in
+        features = schema.categorical.map(\.name) + schema.numericNames
+        neutralCodes = try schema.categorical.map { feature in
             guard case .int(let codes)? = history["cat.\(feature.name)"] else {
                 throw StageFailure("the training rows have no encoded categorical feature '\(feature.name)'")
             }
             return Int32(MissingValues.mostFrequent(codes) ?? 0)
         }
-        numeric = schema.numericNames.map { name in
+        neutralNumbers = schema.numericNames.map { name in
             guard let fitted = transform.numeric.first(where: { $0.name == name }) else { return 0 }
             return fitted.method == "none" ? fitted.mean : 0
         }
+    }
+
+    /// Per row of `data`, per task, per feature: the row's score minus its
+    /// score with that feature left out. Scores every row 1 + features times.
+    func changes(of data: Dataset, model: any MultiTaskModel, workers: Int = BLAS.threads) -> [[[Float]]] {
+        let schema = data.schema
+        let numericCount = schema.numericCount, categoricalCount = schema.categorical.count
+        let variants = 1 + features.count
+        var numeric: [Float] = [], categorical: [Int32] = []
+        numeric.reserveCapacity(data.count * variants * numericCount)
+        categorical.reserveCapacity(data.count * variants * categoricalCount)
+        for row in 0..<data.count {
+            let rowNumeric = data.numeric[row * numericCount..<(row + 1) * numericCount]
+            let rowCategorical = data.categorical[row * categoricalCount..<(row + 1) * categoricalCount]
+            numeric += rowNumeric
+            categorical += rowCategorical
+            for index in 0..<categoricalCount {
+                numeric += rowNumeric
+                categorical += rowCategorical
+                categorical[categorical.count - categoricalCount + index] = neutralCodes[index]
+            }
+            for index in 0..<numericCount {
+                numeric += rowNumeric
+                categorical += rowCategorical
+                numeric[numeric.count - numericCount + index] = neutralNumbers[index]
+            }
+        }
+        let count = data.count * variants
+        guard count > 0 else { return [] }
+        let scored = Dataset(schema: schema, taskNames: data.taskNames, numeric: numeric, categorical: categorical,
+                             labels: data.taskNames.map { _ in [Float](repeating: 0, count: count) })
+        let predictions = Predictor.predict(model, on: scored, workers: workers)
+        return (0..<data.count).map { row in
+            predictions.map { scores in
+                let first = row * variants
+                return (0..<features.count).map { scores[first] - scores[first + 1 + $0] }
+            }
+        }
+    }
+
+    /// The `count` largest changes by size (ties by name), leaving out those under 5e-7.
+    func strongest(_ changes: [Float], count: Int) -> [(feature: String, change: Double)] {
+        var named: [(feature: String, change: Double)] = []
+        for (feature, change) in zip(features, changes) where abs(change) >= 5e-7 { named.append((feature, Double(change))) }
+        named.sort { abs($0.change) != abs($1.change) ? abs($0.change) > abs($1.change) : $0.feature < $1.feature }
+        return Array(named.prefix(count))
     }
 }
