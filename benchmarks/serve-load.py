@@ -95,7 +95,10 @@ expression = re.search(r'expression: "([^"]+)"', pipeline_text).group(1)
 tables = {"train": outputs["features"]["train"], "valid": outputs["features"]["valid"],
           "candidates": outputs["retrieve"]["candidates"], "expression": expression, "top_k": 10}
 json.dump(tables, open(os.path.join(project, "tables.json"), "w"))
-users = sorted({line.split(",")[0] for line in open(os.path.join(project, "out", "recommendations.csv")).read().splitlines()[1:]})
+# The users the model ranks for (the popularity fallback's users cost no scoring).
+lists = [line.split(",") for line in open(os.path.join(project, "out", "recommendations.csv")).read().splitlines()]
+source_column = lists[0].index("source")
+users = sorted({row[0] for row in lists[1:] if row[source_column] == "model"})
 candidates_per_user = int(re.search(r"candidates_per_user: (\d+)", pipeline_text).group(1))
 megaflop_per_request = 2 * weights_per_row * candidates_per_user / 1e6
 
@@ -166,6 +169,8 @@ try:
         a = json.loads(urllib.request.urlopen(request).read())["scores"]
         request.full_url = f"http://127.0.0.1:{peer_port}/v1/score"
         b = json.loads(urllib.request.urlopen(request).read())["scores"]
+        if len(a) != len(b) or any(x[t] is None or y[t] is None for x, y in zip(a, b) for t in x):
+            sys.exit(f"/v1/score batch {batch}: the servers answered different row counts or a null score")
         difference = max(abs(x[t] - y[t]) for x, y in zip(a, b) for t in x)
         say(f"/v1/score batch {batch}: largest difference between the servers {difference:.2g}")
         if difference > 1e-4:

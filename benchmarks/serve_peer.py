@@ -3,11 +3,13 @@ FastAPI + uvicorn + onnxruntime on the model `mtrec export onnx` wrote, with
 the same two routes and the same answers.
 
 It reads the same run's tables as mtrec serve (numpy reads their .npy
-columns) and does what mtrec serve does per request: the user's retrieved
-candidates, each encoded from the user's and the item's latest training row,
-scored by onnxruntime in one batch, ranked by the pipeline's expression,
-seen items left out, the top k answered with every task's score. All that can
-be done once is done at start-up, as mtrec serve does.
+columns) and answers as mtrec serve does: the user's retrieved candidates,
+each encoded from the user's and the item's latest training row, scored by
+onnxruntime in one batch, ranked by the pipeline's expression, seen items
+left out, the top k with every task's score. It prepares more at start-up
+than mtrec serve: each user's candidate input matrices whole (mtrec serve
+assembles them per request from per-user and per-item parts), so per request
+it does a little less work; the ratios lean its way.
 
 Configured by the environment (uvicorn imports this module in each worker):
   PEER_EXPORT   the folder `mtrec export onnx` wrote
@@ -63,6 +65,8 @@ numeric_features = {feature["name"]: feature for feature in transform["numeric"]
 def encode_category(feature, value):
     if value is None:
         return 0
+    if isinstance(value, bool):  # mtrec reads a JSON boolean as the text "true" or "false"
+        value = "true" if value else "false"
     if feature.get("boundaries") is not None:
         return 0 if not isinstance(value, (int, float)) else 1 + sum(value >= b for b in feature["boundaries"])
     text = value if isinstance(value, str) else format(value, "g")
@@ -72,7 +76,7 @@ def encode_category(feature, value):
 
 
 def encode_number(feature, value):
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return feature["mean"] if feature["method"] == "none" else 0.0
     if feature["method"] == "log1p":
         value = math.log1p(max(value, 0))

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import RecommenderStages
+import ServiceLifecycle
 
 /// `mtrec serve`'s HTTP server: recommendations for one user, scores for
 /// rows of raw features, health, metrics and the OpenAPI document. The model
@@ -16,6 +17,7 @@ public final class RecommendationServer: Sendable {
     public static let maximumExcluded = 1_000
 
     private let current: Current
+    private let running = Running()
     private let metrics = ServerMetrics()
     /// Finds what to serve now: the newest passing run's artifacts.
     private let locate: @Sendable () throws -> ServingArtifacts
@@ -71,7 +73,16 @@ public final class RecommendationServer: Sendable {
         }
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "mtrec"),
                               onServerRunning: { channel in started(channel.localAddress?.port ?? port) })
-        try await app.runService()
+        // No signal handling of its own: mtrec's SignalForwarder calls stop().
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: app.logger))
+        running.set(group)
+        try await group.run()
+    }
+
+    /// Stops taking connections; `run` returns once the requests in flight are answered.
+    public func stop() {
+        guard let group = running.value else { return }
+        Task { await group.triggerGracefulShutdown() }
     }
 
     // MARK: Routes
@@ -185,6 +196,15 @@ struct RequestProblem: Error {
     init(status: HTTPResponse.Status, _ message: String) {
         (self.status, self.message) = (status, message)
     }
+}
+
+/// The service group of a running server, for stop().
+private final class Running: @unchecked Sendable {
+    private let lock = NSLock()
+    private var group: ServiceGroup?
+
+    var value: ServiceGroup? { lock.withLock { group } }
+    func set(_ group: ServiceGroup) { lock.withLock { self.group = group } }
 }
 
 /// The recommender in service, swapped whole by a reload.

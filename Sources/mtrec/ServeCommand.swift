@@ -44,6 +44,12 @@ struct ServeCommand: ParsableCommand {
         let server = RecommendationServer(serving: recommender, locate: locate)
 
         SignalForwarder.shared.handle(SIGHUP) { Console.line(server.reload()) }
+        for stopSignal in [SIGINT, SIGTERM] {
+            SignalForwarder.shared.handle(stopSignal) {
+                Console.line("mtrec serve: stopping once the requests in flight are answered")
+                server.stop()
+            }
+        }
         var timer: (any DispatchSourceTimer)?
         if poll > 0 {
             let source = DispatchSource.makeTimerSource(queue: .global())

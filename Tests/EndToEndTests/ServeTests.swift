@@ -160,6 +160,16 @@ struct ServeTests {
         #expect(text.contains("mtrec_model_info{run_id=\"\(runID)\"} 1"))
     }
 
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aStopSignalEndsTheServerCleanly(signal: Int32) throws {
+        let (mtrec, runID, _) = try setUp()
+        let server = try Server(mtrec, "serve", "serving.yaml", "--run", runID)
+        defer { server.stop() }
+        #expect(try server.get("/healthz").status == 200)
+        kill(server.process.processIdentifier, signal)
+        #expect(server.process.waitUntilExit(seconds: 20) == 0, "mtrec serve ends with status 0 on signal \(signal)")
+    }
+
     @Test func responsesFollowTheOpenAPIDocument() throws {
         let (mtrec, runID, _) = try setUp()
         let server = try Server(mtrec, "serve", "serving.yaml", "--run", runID)

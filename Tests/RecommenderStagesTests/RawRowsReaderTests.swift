@@ -36,6 +36,8 @@ struct RawRowsReaderTests {
         #expect(problem(#"{"rows": [3]}"#) == "'rows[0]' must be an object")
         #expect(problem(#"{"rows": [{"a": 1}, {"price": [1]}]}"#) == "'rows[1].price': expected a number, text, a boolean or null")
         #expect(problem(#"{"rows": [{}, {}, {}]}"#, maximumRows: 2) == "'rows' must hold 1 to 2 rows")
+        #expect(problem(#"{"rows": [{"price": 1e400}]}"#).hasPrefix("'rows[0].price': beyond a double"))
+        #expect(problem(#"{"rows": [{}, {"price": -1e39}]}"#).hasPrefix("'rows[1].price': beyond a 32-bit float"))
         for broken in ["", "{not json", #"{"rows": [{"a": 1}"#, #"{"rows": [{"a": 01}]}"#, #"{"rows": [{"a": 1.}]}"#,
                        #"{"rows": [{"a": "\x"}]}"#, #"{"rows": [{"a": "\ud800"}]}"#, #"{"rows": []} x"#, #"{"rows": [{"a": tru}]}"#,
                        "{\"rows\": [{\"a\": \"tab\there\"}]}", #"{"rows": [{"a" 1}]}"#, #"{"rows": [{"a": 1,}]}"#] {

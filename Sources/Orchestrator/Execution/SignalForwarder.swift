@@ -24,6 +24,12 @@ public final class SignalForwarder: @unchecked Sendable {
         if mtrec_forward_signal(signal) != 0 {
             StandardStreams.error("mtrec: cannot catch signal \(signal): \(String(cString: strerror(errno)))\n")
         }
+        // A parent may have started mtrec with the signal blocked (a Dispatch
+        // worker's mask is inherited); the calling thread takes it from now on.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        sigaddset(&wanted, signal)
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
     }
 
     /// `signal` takes its default action again.
@@ -37,12 +43,6 @@ public final class SignalForwarder: @unchecked Sendable {
         let descriptor = mtrec_signal_pipe()
         guard descriptor >= 0 else { return }
         let thread = Thread { [self] in
-            // A parent may have started mtrec with these blocked (a Dispatch
-            // worker's mask is inherited): this thread takes them regardless.
-            var wanted = sigset_t()
-            sigemptyset(&wanted)
-            for signal in [SIGHUP, SIGINT, SIGTERM] { sigaddset(&wanted, signal) }
-            pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
             var byte: UInt8 = 0
             while true {
                 let count = read(descriptor, &byte, 1)

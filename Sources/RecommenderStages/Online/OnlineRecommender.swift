@@ -204,13 +204,13 @@ public final class OnlineRecommender: Sendable {
     /// through the fitted transform as predict's input was encoded. A row
     /// without a feature the model reads is an error naming it.
     public func score(_ rows: [[String: RawValue]]) throws -> [[String: Double]] {
-        let table = RawValue.table(rows)
         let features = transform.categorical.map(\.name) + transform.numeric.map(\.name)
         if let absent = features.first(where: { name in rows.contains { $0[name] == nil } }) {
             let row = rows.firstIndex { $0[absent] == nil }!
             throw StageFailure("rows[\(row)] has no '\(absent)'; every row needs \(features.joined(separator: ", ")) (null where unknown)")
         }
-        let encoded = try transform.encode(table, requireLabels: false)
+        // Only the features become columns: a client's other keys cost nothing.
+        let encoded = try transform.encode(RawValue.table(rows, columns: features), requireLabels: false)
         let data = try EncodedData.dataset(encoded, transform: transform, schema: encoder.schema, tasks: tasks)
         let predictions = models.withModel { Predictor.predict($0, on: data, workers: 1) }
         return rows.indices.map { row in Dictionary(uniqueKeysWithValues: tasks.indices.map { (tasks[$0], Double(predictions[$0][row])) }) }
@@ -219,25 +219,12 @@ public final class OnlineRecommender: Sendable {
 
 /// A raw feature value sent by a client: a JSON number, text (a boolean
 /// becomes the text "true" or "false") or null.
-public enum RawValue: Sendable, Equatable, Decodable {
+public enum RawValue: Sendable, Equatable {
     case number(Double), text(String), missing
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .missing }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else if let text = try? container.decode(String.self) { self = .text(text) }
-        else if let flag = try? container.decode(Bool.self) { self = .text(flag ? "true" : "false") }
-        else {
-            throw DecodingError.typeMismatch(RawValue.self, .init(codingPath: decoder.codingPath,
-                                                                  debugDescription: "expected a number, text, a boolean or null"))
-        }
-    }
-
-    /// Rows as a table: a column of numbers (missing as NaN) where every
-    /// value is a number or missing, else a column of text.
-    static func table(_ rows: [[String: RawValue]]) -> Table {
-        let names = Set(rows.flatMap(\.keys)).sorted()
+    /// The named columns of rows as a table: a column of numbers (missing as
+    /// NaN) where every value is a number or missing, else a column of text.
+    static func table(_ rows: [[String: RawValue]], columns names: [String]) -> Table {
         var table = Table()
         for name in names {
             let values = rows.map { $0[name] ?? .missing }

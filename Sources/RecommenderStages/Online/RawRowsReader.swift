@@ -47,7 +47,7 @@ public struct RawRowsReader {
             position += 1
             var row: [String: RawValue] = [:]
             while let key = try nextKey(after: row.count) {
-                row[key] = try scalar(path: "rows[\(rows.count)].\(key)")
+                row[key] = try scalar { [index = rows.count] in "rows[\(index)].\(key)" }
             }
             rows.append(row)
         }
@@ -86,17 +86,24 @@ public struct RawRowsReader {
         return true
     }
 
-    private mutating func scalar(path: String) throws(Problem) -> RawValue {
-        guard let byte = peek else { throw syntax("expected a value for '\(path)'") }
+    /// A value inside a row; `path` names it in an error (built only then).
+    private mutating func scalar(path: () -> String) throws(Problem) -> RawValue {
+        guard let byte = peek else { throw syntax("expected a value for '\(path())'") }
         switch byte {
         case UInt8(ascii: "\""): return .text(try string())
         case UInt8(ascii: "n"): try word("null"); return .missing
         case UInt8(ascii: "t"): try word("true"); return .text("true")
         case UInt8(ascii: "f"): try word("false"); return .text("false")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let value = try number()
+            // A float feature could not hold it either; the transform would quietly read it as missing.
+            guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+                throw Problem(description: "'\(path())': \(value.isFinite ? "beyond a 32-bit float" : "beyond a double") (at most 3.4e38)")
+            }
+            return .number(value)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            throw Problem(description: "'\(path)': expected a number, text, a boolean or null")
-        default: throw syntax("expected a value for '\(path)'")
+            throw Problem(description: "'\(path())': expected a number, text, a boolean or null")
+        default: throw syntax("expected a value for '\(path())'")
         }
     }
 
@@ -119,7 +126,7 @@ public struct RawRowsReader {
                 try skipValue(depth: depth + 1)
             }
         default:
-            _ = try scalar(path: "value")
+            _ = try scalar { "value" }
         }
     }
 

@@ -123,7 +123,8 @@ struct LeaveOneFeatureOut {
             guard case .int(let codes)? = history["cat.\(feature.name)"] else {
                 throw StageFailure("the training rows have no encoded categorical feature '\(feature.name)'")
             }
-            return Int32(MissingValues.mostFrequent(codes) ?? 0)
+            // In the embedding table's range, as CandidateEncoder keeps codes.
+            return Int32(min(max(MissingValues.mostFrequent(codes) ?? 0, 0), Int64(feature.cardinality - 1)))
         }
         neutralNumbers = schema.numericNames.map { name in
             guard let fitted = transform.numeric.first(where: { $0.name == name }) else { return 0 }
@@ -134,13 +135,20 @@ struct LeaveOneFeatureOut {
     /// Per row of `data`, per task, per feature: the row's score minus its
     /// score with that feature left out. Scores every row 1 + features times.
     func changes(of data: Dataset, model: any MultiTaskModel, workers: Int = BLAS.threads) -> [[[Float]]] {
+        // In parts, so the rows scored (1 + features per explained row) stay a few MB.
+        stride(from: 0, to: data.count, by: 2048).flatMap { start in
+            changes(of: data, rows: start..<min(start + 2048, data.count), model: model, workers: workers)
+        }
+    }
+
+    private func changes(of data: Dataset, rows: Range<Int>, model: any MultiTaskModel, workers: Int) -> [[[Float]]] {
         let schema = data.schema
         let numericCount = schema.numericCount, categoricalCount = schema.categorical.count
         let variants = 1 + features.count
         var numeric: [Float] = [], categorical: [Int32] = []
-        numeric.reserveCapacity(data.count * variants * numericCount)
-        categorical.reserveCapacity(data.count * variants * categoricalCount)
-        for row in 0..<data.count {
+        numeric.reserveCapacity(rows.count * variants * numericCount)
+        categorical.reserveCapacity(rows.count * variants * categoricalCount)
+        for row in rows {
             let rowNumeric = data.numeric[row * numericCount..<(row + 1) * numericCount]
             let rowCategorical = data.categorical[row * categoricalCount..<(row + 1) * categoricalCount]
             numeric += rowNumeric
@@ -156,12 +164,11 @@ struct LeaveOneFeatureOut {
                 numeric[numeric.count - numericCount + index] = neutralNumbers[index]
             }
         }
-        let count = data.count * variants
-        guard count > 0 else { return [] }
+        let count = rows.count * variants
         let scored = Dataset(schema: schema, taskNames: data.taskNames, numeric: numeric, categorical: categorical,
                              labels: data.taskNames.map { _ in [Float](repeating: 0, count: count) })
         let predictions = Predictor.predict(model, on: scored, workers: workers)
-        return (0..<data.count).map { row in
+        return (0..<rows.count).map { row in
             predictions.map { scores in
                 let first = row * variants
                 return (0..<features.count).map { scores[first] - scores[first + 1 + $0] }
