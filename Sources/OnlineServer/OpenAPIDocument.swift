@@ -78,8 +78,8 @@ public enum OpenAPIDocument {
             "properties": {
               "item": {"type": "string"},
               "rank": {"type": "integer", "minimum": 1},
-              "score": {"type": "number"},
-              "scores": {"type": "object", "additionalProperties": {"type": "number"}},
+              "score": {"type": ["number", "null"], "description": "null where the expression gave no finite number"},
+              "scores": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
               "explanation": {
                 "type": "object", "required": ["popularity", "candidateFrom"], "additionalProperties": false,
                 "properties": {
@@ -108,7 +108,7 @@ public enum OpenAPIDocument {
             "properties": {
               "runId": {"type": "string"},
               "tasks": {"type": "array", "items": {"type": "string"}},
-              "scores": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "number"}}}
+              "scores": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": ["number", "null"]}}}
             }
           }
         }

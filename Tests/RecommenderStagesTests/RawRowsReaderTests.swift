@@ -93,3 +93,16 @@ struct RawRowsReaderTests {
         }
     }
 }
+
+@Suite("Answers in JSON")
+struct RecommendationJSONTests {
+    @Test func aScoreThatIsNotFiniteIsNull() throws {
+        typealias Item = OnlineRecommender.Recommendations.Item
+        let items = [Item(item: "a", rank: 1, score: .nan, scores: ["click": .infinity, "rating": 2.5], explanation: nil),
+                     Item(item: "b", rank: 2, score: 0.25, scores: nil, explanation: nil)]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(items), as: UTF8.self)
+        #expect(text == #"[{"item":"a","rank":1,"score":null,"scores":{"click":null,"rating":2.5}},{"item":"b","rank":2,"score":0.25}]"#)
+    }
+}

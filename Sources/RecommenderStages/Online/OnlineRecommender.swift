@@ -52,6 +52,19 @@ public final class OnlineRecommender: Sendable {
             /// With `explain`: the expression's other inputs (popularity and
             /// retrieval, each from 0 to 1) and where the candidate came from.
             public var explanation: Explanation?
+
+            // JSON has no NaN or infinity (JSONEncoder would refuse the whole
+            // answer): a score the model or the expression could not make finite is null.
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(item, forKey: .item)
+                try container.encode(rank, forKey: .rank)
+                try container.encode(score.isFinite ? score : nil, forKey: .score)
+                try container.encodeIfPresent(scores?.mapValues { $0.isFinite ? $0 : nil }, forKey: .scores)
+                try container.encodeIfPresent(explanation, forKey: .explanation)
+            }
+
+            enum CodingKeys: String, CodingKey { case item, rank, score, scores, explanation }
         }
 
         public struct Explanation: Encodable, Sendable {
