@@ -180,12 +180,13 @@ try:
         value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s)", text).groups()
         return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
 
-    def wrk(port, script, connections, duration=None):
+    def wrk_command(port, script, connections, duration):
         # One wrk thread: it keeps 64 connections busy and leaves the servers more of the two cores.
-        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration or args.seconds}s",
-                              "--latency", "--timeout", "10s", "-s", os.path.join(scripts, script),
-                              f"http://127.0.0.1:{port}" + ("/v1/score" if script.startswith("score") else "/")],
-                             check=True, capture_output=True, text=True).stdout
+        return ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", "-s",
+                os.path.join(scripts, script), f"http://127.0.0.1:{port}" + ("/v1/score" if script.startswith("score") else "/")]
+
+    def wrk_figures(out):
+        """wrk's report: rate, latency percentiles, requests, and failures (socket errors and non-2xx answers)."""
         errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         return {"requests_per_s": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
@@ -193,6 +194,10 @@ try:
                 "p99_ms": seconds(re.search(r"\s99%\s+(\S+)", out).group(1)) * 1e3,
                 "requests": int(re.search(r"(\d+) requests in", out).group(1)),
                 "errors": errors + (int(bad.group(1)) if bad else 0)}
+
+    def wrk(port, script, connections):
+        return wrk_figures(subprocess.run(wrk_command(port, script, connections, args.seconds),
+                                          check=True, capture_output=True, text=True).stdout)
 
     rows = []
     for route, script in [("GET /v1/recommendations", "recommendations.lua"), ("POST /v1/score, 1 row", "score1.lua"),
@@ -208,20 +213,15 @@ try:
     subprocess.run([mtrec, "run", "quickstart.yaml", "--set", "rank.top_k=20"] + settings, cwd=project, check=True,
                    stdout=subprocess.DEVNULL)
     before = get(ours_port, "/healthz")["runId"]
-    load = subprocess.Popen(["wrk", "-t1", "-c8", "-d8s", "--latency", "--timeout", "10s", "-s",
-                             os.path.join(scripts, "recommendations.lua"), f"http://127.0.0.1:{ours_port}"],
-                            stdout=subprocess.PIPE, text=True)
+    load = subprocess.Popen(wrk_command(ours_port, "recommendations.lua", 8, 8), stdout=subprocess.PIPE, text=True)
     for _ in range(2):
         time.sleep(2.5)
         ours.send_signal(signal.SIGHUP)
-    out = load.communicate()[0]
+    under_reload = wrk_figures(load.communicate()[0])
     after = get(ours_port, "/healthz")["runId"]
     if after == before:
         say("the reload did not change the run served; mtrec serve's log ends:\n" + open(os.path.join(project, "serve.log")).read()[-2000:])
-    reload_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    reload_errors += int(bad.group(1)) if bad else 0
-    reload_requests = int(re.search(r"(\d+) requests in", out).group(1))
+    reload_requests, reload_errors = under_reload["requests"], under_reload["errors"]
     say(f"reload under load: {reload_requests} requests, {reload_errors} failed, run {before} -> {after}")
 finally:
     ours.terminate()

@@ -8,16 +8,11 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
     /// CI mode: each line starts with an ISO 8601 UTC time.
     let timestamps: Bool
 
-    /// Made in the background; a stage starts only once it listens.
-    let interrupts: InterruptHandler?
-
-    init(timestamps: Bool = false, interrupts: InterruptHandler? = nil) {
+    init(timestamps: Bool = false) {
         self.timestamps = timestamps
-        self.interrupts = interrupts
     }
 
     func stageStarted(_ name: String, reason: RunReason) {
-        interrupts?.waitUntilInstalled()
         say("\(Console.paint("start ", "36")) \(name)  (\(reason))")
     }
 

@@ -13,9 +13,6 @@ final class InterruptHandler: Sendable {
         }
     }
 
-    /// Returns once Ctrl-C and SIGTERM reach `onInterrupt` (they do from init on).
-    func waitUntilInstalled() {}
-
     func stop() {
         SignalForwarder.shared.restoreDefault(SIGINT)
         SignalForwarder.shared.restoreDefault(SIGTERM)

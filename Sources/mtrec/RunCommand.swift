@@ -83,7 +83,7 @@ struct RunCommand: ParsableCommand {
         let cancellation = Cancellation()
         let interrupts = InterruptHandler { cancellation.cancel() }
         let outcome = try planOrExit {
-            try runner.run(pipeline, selection: selection, jobs: jobs, observer: ConsoleObserver(timestamps: ciMode, interrupts: interrupts),
+            try runner.run(pipeline, selection: selection, jobs: jobs, observer: ConsoleObserver(timestamps: ciMode),
                            cancellation: cancellation, history: history)
         }
         interrupts.stop()

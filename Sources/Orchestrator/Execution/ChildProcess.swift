@@ -52,21 +52,11 @@ public final class ChildProcess: @unchecked Sendable {
             argv.forEach { free($0) }
             envp?.forEach { free($0) }
         }
-        // The child starts with no signal blocked and default actions, whatever
-        // the spawning thread had (a Dispatch worker blocks SIGHUP and SIGINT).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t(), noMask = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
-        sigemptyset(&noMask)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &noMask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let result = envp == nil ? posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
-                                 : posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp!)
+        let result = withCleanSignals(newProcessGroup: false) { attributes in
+            envp == nil ? posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+                        : posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp!)
+        }
         for case let ends? in pipes { close(ends.write) }
         readers = pipes.map { $0.map { StreamReader(descriptor: $0.read) } }
         guard result == 0 else {

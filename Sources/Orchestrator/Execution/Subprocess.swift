@@ -30,19 +30,6 @@ enum Subprocess {
         posix_spawn_file_actions_adddup2(&actions, errorEnds[1], 2)
         mtrec_spawn_file_actions_addchdir(&actions, workingDirectory)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var noMask = sigset_t()
-        sigemptyset(&noMask)
-        posix_spawnattr_setsigmask(&attributes, &noMask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -52,7 +39,7 @@ enum Subprocess {
 
         let start = DispatchTime.now()
         var pid: pid_t = 0
-        let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        let status = withCleanSignals(newProcessGroup: true) { posix_spawnp(&pid, arguments[0], &actions, &$0, argv, envp) }
         close(pipeEnds[1])
         close(errorEnds[1])
         let reader = OutputReader(descriptor: pipeEnds[0], log: logDescriptor, output: output)

@@ -180,7 +180,7 @@ public final class OnlineRecommender: Sendable {
             ranked.append((row, score))
         }
         ranked.sort { $0.score != $1.score ? $0.score > $1.score : candidates[$0.row] < candidates[$1.row] }
-        var chosen: [Recommendations.Item] = [], used: Set<String> = [], perCategory: [String: Int] = [:]
+        var chosen: [Recommendations.Item] = [], chosenRows: [Int] = [], used: Set<String> = [], perCategory: [String: Int] = [:]
         for candidate in ranked where chosen.count < k {
             let item = candidates[candidate.row]
             if used.contains(item) || skip.contains(item) { continue }
@@ -190,6 +190,7 @@ public final class OnlineRecommender: Sendable {
                 perCategory[category, default: 0] += 1
             }
             used.insert(item)
+            chosenRows.append(candidate.row)
             let retrieval: Double? = retrievalScores.isEmpty ? nil
                 : high > low ? Double((retrievalScores[candidate.row] - low) / (high - low)) : 1
             chosen.append(Recommendations.Item(
@@ -199,8 +200,7 @@ public final class OnlineRecommender: Sendable {
                                                    candidateFrom: candidateFrom) : nil))
         }
         if explain, !chosen.isEmpty {
-            let data = encoder.dataset(user: user, items: chosen.map(\.item), tasks: tasks)
-            let changes = models.withModel { leaveOut.changes(of: data, model: $0, workers: 1) }
+            let changes = models.withModel { leaveOut.changes(of: data.subset(chosenRows), model: $0, workers: 1) }
             for index in chosen.indices {
                 chosen[index].explanation?.features = Dictionary(uniqueKeysWithValues: tasks.indices.map { task in
                     (tasks[task], leaveOut.strongest(changes[index][task], count: Self.explainedFeatures)

@@ -57,14 +57,7 @@ public struct RawRowsReader {
     /// After an object's `{` and `count` members: the next key, the reader
     /// then standing at its value, or nil once the closing `}` is read.
     private mutating func nextKey(after count: Int) throws(Problem) -> String? {
-        skipSpace()
-        if count == 0, peek == UInt8(ascii: "}") { position += 1; return nil }
-        if count > 0 {
-            guard let next = take() else { throw syntax("an object is not closed") }
-            if next == UInt8(ascii: "}") { return nil }
-            guard next == UInt8(ascii: ",") else { throw syntax("expected ',' or '}' in an object") }
-            skipSpace()
-        }
+        guard try another(after: count, closing: UInt8(ascii: "}"), in: "an object") else { return nil }
         guard peek == UInt8(ascii: "\"") else { throw syntax("expected a key in quotes") }
         let key = try string()
         try expect(UInt8(ascii: ":"), "expected ':' after the key '\(key)'")
@@ -75,14 +68,22 @@ public struct RawRowsReader {
     /// After a list's `[` and `count` elements: true with the reader at the
     /// next element, or false once the closing `]` is read.
     private mutating func nextElement(after count: Int) throws(Problem) -> Bool {
+        try another(after: count, closing: UInt8(ascii: "]"), in: "a list")
+    }
+
+    /// After an opening bracket and `count` members of `container`: true with
+    /// the reader at the next member (past its ','), false once `closing` is read.
+    private mutating func another(after count: Int, closing: UInt8, in container: String) throws(Problem) -> Bool {
         skipSpace()
-        if count == 0, peek == UInt8(ascii: "]") { position += 1; return false }
-        if count > 0 {
-            guard let next = take() else { throw syntax("a list is not closed") }
-            if next == UInt8(ascii: "]") { return false }
-            guard next == UInt8(ascii: ",") else { throw syntax("expected ',' or ']' in a list") }
-            skipSpace()
+        if count == 0 {
+            guard peek == closing else { return true }
+            position += 1
+            return false
         }
+        guard let next = take() else { throw syntax("\(container) is not closed") }
+        if next == closing { return false }
+        guard next == UInt8(ascii: ",") else { throw syntax("expected ',' or '\(Character(Unicode.Scalar(closing)))' in \(container)") }
+        skipSpace()
         return true
     }
 

@@ -34,15 +34,7 @@ public struct ServingArtifacts: Sendable {
         }
         func path(_ stage: ResolvedStage, _ input: String) throws -> URL? {
             guard let source = stage.upstream(input) else { return nil }
-            guard let execution = run.stages.first(where: { $0.name == source.stage }),
-                  let file = execution.outputs[source.output] else {
-                throw Problem(description: "run \(run.id) has no output \(source.stage).\(source.output) (it did not finish that stage)")
-            }
-            guard FileManager.default.fileExists(atPath: file) else {
-                throw Problem(description: "run \(run.id)'s \(source.stage).\(source.output) is no longer in the state folder "
-                                         + "(removed by mtrec gc?): run the pipeline again")
-            }
-            return URL(fileURLWithPath: file)
+            return try Self.output(of: run, source.stage, source.output)
         }
         func required(_ stage: ResolvedStage, _ input: String) throws -> URL {
             guard let url = try path(stage, input) else {
@@ -65,6 +57,18 @@ public struct ServingArtifacts: Sendable {
         let predict = try decoder.decode(PredictStage.Params.self, from: params(predictStage))
         candidatesPerUser = predict.candidatesPerUser
         allUnseen = predict.candidates == .allUnseen
+    }
+
+    /// The file `run` wrote for `stage`'s `output`, still in the state folder.
+    static func output(of run: RunRecord, _ stage: String, _ output: String) throws -> URL {
+        guard let file = run.stages.first(where: { $0.name == stage })?.outputs[output] else {
+            throw Problem(description: "run \(run.id) has no output \(stage).\(output) (it did not finish that stage)")
+        }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw Problem(description: "run \(run.id)'s \(stage).\(output) is no longer in the state folder "
+                                     + "(removed by mtrec gc?): run the pipeline again")
+        }
+        return URL(fileURLWithPath: file)
     }
 
     /// A scalar param as the run history keeps it (canonical JSON); nil for lists and maps.
@@ -109,18 +113,8 @@ public struct ModelArtifacts: Sendable {
         guard let transformSource = train.upstream("transform") else {
             throw ServingArtifacts.Problem(description: "stage '\(train.name)' has no input 'transform' from a features stage")
         }
-        func file(_ stage: String, _ output: String) throws -> URL {
-            guard let path = run.stages.first(where: { $0.name == stage })?.outputs[output] else {
-                throw ServingArtifacts.Problem(description: "run \(run.id) has no output \(stage).\(output) (it did not finish that stage)")
-            }
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw ServingArtifacts.Problem(description: "run \(run.id)'s \(stage).\(output) is no longer in the state folder "
-                                                          + "(removed by mtrec gc?): run the pipeline again")
-            }
-            return URL(fileURLWithPath: path)
-        }
-        model = try file(train.name, "model")
-        transform = try file(transformSource.stage, transformSource.output)
+        model = try ServingArtifacts.output(of: run, train.name, "model")
+        transform = try ServingArtifacts.output(of: run, transformSource.stage, transformSource.output)
     }
 
     /// Writes model.onnx (every task's output, any batch size), transform.json
