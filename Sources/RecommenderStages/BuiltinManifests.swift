@@ -57,8 +57,8 @@ public enum BuiltinManifests {
             """#),
         EmbeddedManifest(fileName: "collect.yaml", text: #"""
             name: collect
-            version: 2
-            description: Produces the raw events table, from the e-commerce simulator, the MMoE paper's synthetic generator, or a CSV, TSV or JSON Lines file (optionally .gz).
+            version: 3
+            description: Produces the raw events table, from a simulator (e-commerce, social feed or ads, each with the truth behind its labels), the MMoE paper's synthetic generator, or a CSV, TSV or JSON Lines file (optionally .gz).
             builtin: collect
             inputs:
               file: {type: file, optional: true, doc: "source: file reads this CSV, TSV or .gz file"}
@@ -69,29 +69,37 @@ public enum BuiltinManifests {
                 columns:
                   - {if: {source: simulate}, names: [user_id, item_id, timestamp, position, age_band, gender, city_tier, device, category, brand, price, click, conversion, rating, true_click_probability, true_conversion_probability]}
                   - {if: {source: simulate_implicit}, names: [user_id, item_id, timestamp, watched, rating]}
+                  - {if: {source: simulate_social}, names: [user_id, item_id, timestamp, region, age_band, author_id, author_region, topic, text, follow, share, comment, true_follow_probability, true_share_probability, true_comment_probability]}
+                  - {if: {source: simulate_ads}, names: [user_id, item_id, timestamp, position, age_band, device, interest, advertiser, category, format, click, conversion, revenue, true_click_probability, true_conversion_probability]}
                   - {if: {source: file}, needs: [select], from: [params.select]}
                   - {if: {source: file}, needs: [columns], from: [params.columns]}
               rejected: {type: csv, doc: "rows that could not be read: line, reason, raw row"}
               report: {type: json, doc: "rows, rejected counts by reason, column types; label correlation for mmoe_synthetic"}
               users:
                 type: table
-                doc: "simulate: one row per user (user_id, age_band, gender, city_tier, device), for join; empty for other sources"
+                doc: "simulators: one row per user (its attributes), for join; empty for other sources"
                 columns:
                   - {if: {source: simulate}, names: [user_id, age_band, gender, city_tier, device]}
                   - {if: {source: simulate_implicit}, names: [user_id, age_band, gender, city_tier, device]}
+                  - {if: {source: simulate_social}, names: [user_id, region, age_band]}
+                  - {if: {source: simulate_ads}, names: [user_id, age_band, device, interest]}
               items:
                 type: table
-                doc: "simulate: one row per item (item_id, category, brand, price), for join; empty for other sources"
+                doc: "simulators: one row per item (a product, post or ad, with its attributes), for join; empty for other sources"
                 columns:
                   - {if: {source: simulate}, names: [item_id, category, brand, price]}
                   - {if: {source: simulate_implicit}, names: [item_id, category, brand, price]}
-              truth: {type: truth, doc: "simulate: every user's and item's latent factors behind the clicks, for evaluate's expected click; null for other sources"}
+                  - {if: {source: simulate_social}, names: [item_id, author_id, author_region, topic, text]}
+                  - {if: {source: simulate_ads}, names: [item_id, advertiser, category, format]}
+              item_vectors: {type: vectors, doc: "simulate with item_vectors > 0: a 2-D .npy, one row per item: its id, then its image vector (join's item_vectors); an empty matrix otherwise"}
+              truth: {type: truth, doc: "simulators: the scenario and every user's and item's latent factors behind the labels, for evaluate's expected values and oracle; null for other sources"}
             params:
-              source: {type: string, default: simulate, enum: [simulate, simulate_implicit, mmoe_synthetic, file], doc: "where the events come from; simulate_implicit keeps only the clicked impressions (user_id, item_id, timestamp, watched, rating) and leaves the attributes to the users and items outputs"}
+              source: {type: string, default: simulate, enum: [simulate, simulate_implicit, simulate_social, simulate_ads, mmoe_synthetic, file], doc: "where the events come from: simulate (a shop: click, conversion, rating), simulate_implicit (the shop's clicked impressions only: user_id, item_id, timestamp, watched, rating; attributes in the users and items outputs), simulate_social (a feed: follow, share, comment on posts with text), simulate_ads (click, conversion, revenue per conversion), mmoe_synthetic, file"}
               seed: {type: int, default: 7, min: 0, doc: "seed of the generators"}
-              users: {type: int, default: 2000, min: 1, doc: "simulate: number of users"}
-              items: {type: int, default: 500, min: 1, doc: "simulate: number of items"}
-              impressions: {type: int, default: 200000, min: 1, doc: "simulate: number of impressions"}
+              users: {type: int, default: 2000, min: 1, doc: "simulators: number of users"}
+              items: {type: int, default: 500, min: 1, doc: "simulators: number of items (products, posts or ads)"}
+              impressions: {type: int, default: 200000, min: 1, doc: "simulators: number of impressions"}
+              item_vectors: {type: int, default: 0, min: 0, max: 1024, doc: "simulate: the width of each item's image vector (the item_vectors output); 0 makes none"}
               rows: {type: int, default: 100000, min: 1, doc: "mmoe_synthetic: number of rows (columns x0.., y1, y2, click from y1 with 15% positives, conversion = y2)"}
               dimensions: {type: int, default: 100, min: 2, doc: "mmoe_synthetic: input features x0..x(d-1)"}
               correlation: {type: float, default: 0.5, min: -1, max: 1, doc: "mmoe_synthetic: p, the cosine between the task weight vectors"}
@@ -117,7 +125,7 @@ public enum BuiltinManifests {
               recommendations: {type: recommendations, optional: true, doc: "rank's recommendations, for ranking metrics"}
               history: {type: encoded, optional: true, doc: "training rows: their items are never relevant, and the popularity baseline counts their positives"}
               valid: {type: encoded, optional: true, doc: "validation rows: their items are never relevant and left out of the baselines' lists too"}
-              truth: {type: truth, optional: true, doc: "collect's truth (simulate): the expected click of the model's, popularity's and the oracle's lists"}
+              truth: {type: truth, optional: true, doc: "collect's truth (a simulator's): the expected value (truth_value) of the model's, popularity's and the oracle's lists"}
             outputs:
               metrics: {type: metrics, doc: "per task ({click: {auc, gauc, logloss}, rating: {mse, rmse, mae}}) and ranking: metrics, which gates name as evaluate.click.auc; counts (rows, users, k), info (model, relevance task), gate weights and feature importances apart"}
             params:
@@ -127,6 +135,8 @@ public enum BuiltinManifests {
               importance: {type: bool, default: true, doc: "compute permutation feature importance"}
               importance_top: {type: int, default: 10, min: 1, doc: "features kept per task"}
               seed: {type: int, default: 7, min: 0, doc: "seed of the permutations"}
+              truth_value: {type: string, default: click, enum: [click, purchase, purchase_value, follow, share, comment, engagement, conversion, revenue], doc: "with truth: what lists are judged by, as ranking.expected_VALUE: e-commerce click, purchase or purchase_value (click x conversion x price); social follow, share, comment or engagement (follow + 2 comment + 3 share); ads click, conversion or revenue (click x conversion x expected revenue)"}
+              owner_column: {type: string, default: "", doc: "a kept column (features keep) naming each item's owner, e.g. a post's author_id: a user's own items are never relevant nor in the baselines' lists (as rank's owner_column)"}
             """#),
         EmbeddedManifest(fileName: "explain.yaml", text: #"""
             name: explain
@@ -181,18 +191,24 @@ public enum BuiltinManifests {
         EmbeddedManifest(fileName: "join.yaml", text: #"""
             name: join
             version: 1
-            description: Adds the columns of a users table and an items table (side tables, e.g. collected from users.csv and items.csv) to each event by its user and item key, as a left join; events without a match keep missing values and are counted in the report.
+            description: Adds the columns of a users table and an items table (side tables, e.g. collected from users.csv and items.csv) to each event by its user and item key, as a left join; events without a match keep missing values and are counted in the report. Precomputed user or item vectors (.npy) become numeric columns the same way; an event without a vector gets zeros, counted in the report.
             builtin: join
             inputs:
               events: {type: table, doc: "the events (collect's or clean's)"}
               users: {type: table, optional: true, doc: "one row per user: the key column and the user's attributes"}
               items: {type: table, optional: true, doc: "one row per item: the key column and the item's attributes"}
+              user_vectors: {type: file, optional: true, doc: "a 2-D .npy of precomputed user vectors (float32/64, int32/64), one row per user; without user_vector_ids its first column is the user id"}
+              user_vector_ids: {type: file, optional: true, doc: "the user id of each row of user_vectors: a 1-D .npy or a text file, one id per line"}
+              item_vectors: {type: file, optional: true, doc: "a 2-D .npy of precomputed item vectors (e.g. an image encoder's), one row per item; without item_vector_ids its first column is the item id"}
+              item_vector_ids: {type: file, optional: true, doc: "the item id of each row of item_vectors: a 1-D .npy or a text file, one id per line"}
             outputs:
-              events: {type: table, doc: "the events with the side tables' columns added", columns: [{from: [inputs.events, inputs.users, inputs.items]}]}
-              report: {type: json, doc: "events matched and unmatched per side table"}
+              events: {type: table, doc: "the events with the side tables' columns added", columns: [{from: [inputs.events, inputs.users, inputs.items, inputs.user_vectors, inputs.item_vectors]}]}
+              report: {type: json, doc: "events matched and unmatched per side table and per vector file"}
             params:
               user_column: {type: string, refers: column of events, default: user_id, doc: "the user key, in the events and in the users table"}
               item_column: {type: string, refers: column of events, default: item_id, doc: "the item key, in the events and in the items table"}
+              user_vector_prefix: {type: string, default: user_vec_, doc: "user_vectors' columns are named PREFIX0, PREFIX1, ... (features: numeric: [PREFIX*])"}
+              item_vector_prefix: {type: string, default: item_vec_, doc: "item_vectors' columns are named PREFIX0, PREFIX1, ... (features: numeric: [PREFIX*])"}
             """#),
         EmbeddedManifest(fileName: "joint_loss.yaml", text: #"""
             name: joint_loss
@@ -231,7 +247,7 @@ public enum BuiltinManifests {
         EmbeddedManifest(fileName: "rank.yaml", text: #"""
             name: rank
             version: 1
-            description: Top-K items per user by a fusion of task scores, excluding items already seen, with an optional cap per category; users without history get the most popular items.
+            description: Top-K items per user by a fusion of task scores, excluding items already seen, with an optional cap per category (or advertiser) and never the user's own items (owner_column); users without history get the most popular items.
             builtin: rank
             inputs:
               scores: {type: scores, doc: "predict's scores"}
@@ -241,11 +257,13 @@ public enum BuiltinManifests {
             outputs:
               recommendations: {type: recommendations, doc: "user, rank, item, score, one column per task, source (model or popularity)"}
             params:
-              expression: {type: string, refers: {kind: task_expression, input: scores, also: [popularity, retrieval]}, default: click, doc: "fusion of task scores, popularity (an item's training rows over the most any item has) and retrieval (retrieve's score scaled to 0-1 over the user's candidates), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
+              expression: {type: string, refers: {kind: task_expression, input: scores, also: [popularity, retrieval, params.columns]}, default: click, doc: "fusion of task scores, popularity (an item's training rows over the most any item has) and retrieval (retrieve's score scaled to 0-1 over the user's candidates), with + - * / ^, e.g. click * conversion, 0.7*click + 0.3*rating/5, click * popularity^0.5"}
               top_k: {type: int, default: 10, min: 1, max: 1000, doc: "items per user"}
               exclude_seen: {type: bool, default: true, doc: "leave out items the user interacted with in history"}
               max_per_category: {type: int, default: 0, min: 0, doc: "at most this many items of one category per list (0 = no cap)"}
               category_column: {type: string, default: category, doc: "the kept column (features keep) holding an item's category"}
+              owner_column: {type: string, default: "", doc: "a kept column (features keep) naming each item's owner, e.g. a post's author_id: a user's own items are never recommended to them"}
+              columns: {type: "list<string>", default: [], doc: "kept numeric item columns (features keep) the expression may read by name, e.g. [price] for click * conversion * price"}
             """#),
         EmbeddedManifest(fileName: "retrieve.yaml", text: #"""
             name: retrieve

@@ -80,11 +80,11 @@ struct RankingBaselineTests {
         let evaluation = try evaluation()
         let lists = ["u1": ["d"], "u2": ["b", "d"], "u3": ["a", "c"]]
         let expected = (p(-2.35) + 0 + p(-1.5) + p(-1.85) + p(-1.3) + p(-1.65)) / 6
-        #expect(abs(evaluation.expectedClick(lists, truth: truth) - expected) < 1e-12, "u1's empty second place counts as 0")
+        #expect(abs(evaluation.expectedValue(lists, truth: truth) - expected) < 1e-12, "u1's empty second place counts as 0")
         let oracle = evaluation.oracleLists(catalog: ["a", "b", "c", "d"], truth: truth)
         #expect(oracle == ["u1": ["d"], "u2": ["b", "d"], "u3": ["a", "c"]], "only unseen items, best first")
         let random = (p(-2.35) + (p(-1.5) + p(-1.85)) / 2 + (p(-1.3) + p(-1.65)) / 2) / 3
-        #expect(abs(evaluation.randomExpectedClick(catalog: ["a", "b", "c", "d"], truth: truth) - random) < 1e-12)
+        #expect(abs(evaluation.randomExpectedValue(catalog: ["a", "b", "c", "d"], truth: truth) - random) < 1e-12)
     }
 
     @Test func theSimulatorsTruthGivesTheProbabilitiesItsClicksWereDrawnWith() throws {

@@ -4,22 +4,24 @@ import Orchestrator
 /// join: a left join of the events with a users table and an items table on
 /// their keys. Each side table must have one row per key (a repeated key is
 /// an error naming both rows); events without a match get missing values
-/// (NaN, or "" for text), counted in the report, never dropped.
+/// (NaN, or "" for text), counted in the report, never dropped. Precomputed
+/// user or item vectors (.npy) join the same way (`VectorJoin`).
 struct JoinStage: BuiltinStage {
     let name = "join"
 
     struct Params: Decodable {
-        var userColumn: String
-        var itemColumn: String
+        var userColumn, itemColumn, userVectorPrefix, itemVectorPrefix: String
 
         enum CodingKeys: String, CodingKey {
-            case userColumn = "user_column", itemColumn = "item_column"
+            case userColumn = "user_column", itemColumn = "item_column", userVectorPrefix = "user_vector_prefix",
+                 itemVectorPrefix = "item_vector_prefix"
         }
     }
 
     struct Report: Encodable {
         var rows: Int
         var sides: [SideReport]
+        var vectors: [VectorJoin.Report]
     }
 
     struct SideReport: Encodable {
@@ -41,8 +43,17 @@ struct JoinStage: BuiltinStage {
             context.log("join: \(side) on \(key): \(report.columnsAdded.count) columns added, \(report.matchedEvents) events matched, "
                 + "\(report.unmatchedEvents) without a \(side) row (\(report.unmatchedKeys) keys)")
         }
+        var vectorReports: [VectorJoin.Report] = []
+        for (side, key, prefix) in [("user", params.userColumn, params.userVectorPrefix), ("item", params.itemColumn, params.itemVectorPrefix)] {
+            guard let url = context.input("\(side)_vectors") else { continue }
+            let vectors = try VectorJoin.load(vectors: url, ids: context.input("\(side)_vector_ids"), name: "\(side)_vectors")
+            let report = try vectors.add(to: &events, key: key, prefix: prefix)
+            vectorReports.append(report)
+            context.log("join: \(side)_vectors on \(key): \(report.dimensions) columns \(prefix)0..\(prefix)\(report.dimensions - 1), "
+                + "\(report.matchedEvents) events matched, \(report.eventsWithoutVector) without a vector (zeros; \(report.keysWithoutVector) keys)")
+        }
         try context.write(events, to: "events")
-        try context.writeJSON(Report(rows: events.rowCount, sides: reports), to: "report")
+        try context.writeJSON(Report(rows: events.rowCount, sides: reports, vectors: vectorReports), to: "report")
     }
 
     static func join(_ side: Table, named sideName: String, on key: String, into events: inout Table) throws -> SideReport {

@@ -1,17 +1,21 @@
 import Foundation
 import Orchestrator
 
-/// collect: produces the raw events table, from the e-commerce simulator,
-/// the MMoE paper's synthetic generator, or a delimited file.
+/// collect: produces the raw events table, from a simulator (e-commerce,
+/// social feed, ads), the MMoE paper's synthetic generator, or a delimited
+/// or JSON Lines file.
 struct CollectStage: BuiltinStage {
     let name = "collect"
 
     struct Params: Decodable {
-        enum Source: String, Decodable { case simulate, simulateImplicit = "simulate_implicit", mmoeSynthetic = "mmoe_synthetic", file }
+        enum Source: String, Decodable {
+            case simulate, simulateImplicit = "simulate_implicit", simulateSocial = "simulate_social", simulateAds = "simulate_ads",
+                 mmoeSynthetic = "mmoe_synthetic", file
+        }
         enum Format: String, Decodable { case auto, csv, jsonl }
         var source: Source
         var format: Format
-        var seed, users, items, impressions, rows, dimensions, maxFieldBytes: Int
+        var seed, users, items, impressions, rows, dimensions, maxFieldBytes, itemVectors: Int
         var correlation, maxRejectedShare: Double
         var delimiter: String
         /// nil: a header line unless `columns` names the columns.
@@ -21,7 +25,8 @@ struct CollectStage: BuiltinStage {
 
         enum CodingKeys: String, CodingKey {
             case source, seed, users, items, impressions, rows, dimensions, correlation, format, delimiter, header, columns, types,
-                 missing, select, maxFieldBytes = "max_field_bytes", maxRejectedShare = "max_rejected_share"
+                 missing, select, maxFieldBytes = "max_field_bytes", maxRejectedShare = "max_rejected_share",
+                 itemVectors = "item_vectors"
         }
     }
 
@@ -44,13 +49,23 @@ struct CollectStage: BuiltinStage {
         var requested: Double?, measured: Double?
         var truth: SimulatorTruth?
         var sideTables = (users: Table(), items: Table())
+        var itemVectors = NumpyMatrix(rows: 0, columns: 0, values: [])
+        let (users, items, impressions, seed) = (params.users, params.items, params.impressions, UInt64(params.seed))
+        if params.itemVectors > 0, source != .simulate {
+            throw StageFailure("item_vectors is made by source: simulate only (source is \(source.rawValue))")
+        }
         switch source {
-        case .simulate, .simulateImplicit:
-            let simulation = EcommerceSimulator(users: params.users, items: params.items, impressions: params.impressions,
-                                                seed: UInt64(params.seed)).generate()
-            table = source == .simulate ? simulation.events : simulation.interactions
+        case .simulate, .simulateImplicit, .simulateSocial, .simulateAds:
+            let simulation = switch source {
+            case .simulateSocial: try SocialSimulator(users: users, posts: items, impressions: impressions, seed: seed).generate()
+            case .simulateAds: AdsSimulator(users: users, ads: items, impressions: impressions, seed: seed).generate()
+            default: EcommerceSimulator(users: users, items: items, impressions: impressions, seed: seed,
+                                        vectorDimensions: params.itemVectors).generate()
+            }
+            table = source == .simulateImplicit ? simulation.interactions : simulation.events
             truth = simulation.truth
             sideTables = (simulation.users, simulation.items)
+            itemVectors = simulation.itemVectors ?? itemVectors
         case .mmoeSynthetic:
             requested = params.correlation
             (table, measured) = MMoESyntheticData.table(rows: params.rows, dimensions: params.dimensions,
@@ -83,6 +98,7 @@ struct CollectStage: BuiltinStage {
         try context.writeJSON(truth, to: "truth")
         try context.write(sideTables.users, to: "users")
         try context.write(sideTables.items, to: "items")
+        try itemVectors.encoded().write(to: context.output("item_vectors"))
         context.log("collect: \(table.rowCount) rows from \(source), \(rejected.count) rejected")
         for row in rejected.prefix(20) { context.log("  line \(row.line): \(row.reason)") }
         if let measured, let requested {

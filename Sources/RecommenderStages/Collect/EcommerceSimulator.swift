@@ -6,12 +6,16 @@ import MultiTaskLearning
 /// position. A click depends on user-item affinity, popularity, position and
 /// device; a conversion can only follow a click, a rating only a conversion.
 /// The true click and conversion probabilities are kept for diagnostics, and
-/// the latent factors behind them are returned as `SimulatorTruth`.
+/// the latent factors behind them are returned as `SimulatorTruth`
+/// (`SimulatorLaws.Ecommerce` holds the formulas). With `vectorDimensions`,
+/// each item also gets an "image" vector: a fixed random projection of its
+/// taste plus noise, as an image encoder would give for a product photo.
 struct EcommerceSimulator {
     var users: Int
     var items: Int
     var impressions: Int
     var seed: UInt64
+    var vectorDimensions = 0
     static let tasteDimension = 8
     static let ageBands = ["18-24", "25-34", "35-44", "45-54", "55+"]
     static let genders = ["f", "m", "u"]
@@ -25,6 +29,8 @@ struct EcommerceSimulator {
         var truth: SimulatorTruth
         var users: Table
         var items: Table
+        /// items x (1 + vectorDimensions): the item id, then its image vector; nil without vectors.
+        var itemVectors: NumpyMatrix?
 
         /// Implicit feedback, as a streaming or shopping log keeps it: only the
         /// clicked impressions (watched = 1), a rating where one was given, and
@@ -70,16 +76,20 @@ struct EcommerceSimulator {
         let pickUser = AliasSampler(weights: activity)
         let pickItem = AliasSampler(weights: popularity.map { exp(0.8 * $0) })
 
-        let truthUsers = (0..<users).map { SimulatorTruth.User(taste: userTaste[$0], deviceBias: deviceBias[userDevice[$0]]) }
-        let truthItems = (0..<items).map { SimulatorTruth.Item(taste: itemTaste[$0], popularity: popularity[$0]) }
+        let truthUsers = (0..<users).map {
+            SimulatorTruth.User(taste: userTaste[$0], deviceBias: deviceBias[userDevice[$0]], conversionBias: userTier[$0] == 1 ? 0.25 : 0)
+        }
+        let truthItems = (0..<items).map {
+            SimulatorTruth.Item(taste: itemTaste[$0], popularity: popularity[$0],
+                                conversionBias: SimulatorLaws.Ecommerce.conversionBias(price: itemPrice[$0]), value: itemPrice[$0])
+        }
         var columns = EventColumns(capacity: impressions)
         for index in 0..<impressions {
             let user = pickUser.sample(&random), item = pickItem.sample(&random)
             let position = 1 + random.int(below: 10)
-            let affinity = zip(userTaste[user], itemTaste[item]).reduce(0) { $0 + $1.0 * $1.1 } / Double(dimension).squareRoot()
-            let clickProbability = SimulatorTruth.clickProbability(truthUsers[user], truthItems[item], position: position)
-            let conversionLogit = -0.8 + 0.9 * affinity - 0.6 * log(itemPrice[item] / 30) + (userTier[user] == 1 ? 0.25 : 0)
-            let conversionProbability = 1 / (1 + exp(-conversionLogit))
+            let affinity = SimulatorLaws.affinity(truthUsers[user], truthItems[item])
+            let clickProbability = SimulatorLaws.Ecommerce.click(truthUsers[user], truthItems[item], position: position)
+            let conversionProbability = SimulatorLaws.Ecommerce.conversion(truthUsers[user], truthItems[item])
             let clicked = random.uniformDouble() < clickProbability
             let converted = clicked && random.uniformDouble() < conversionProbability
             var rating = Float.nan
@@ -102,7 +112,26 @@ struct EcommerceSimulator {
         let itemTable = Table([("item_id", .int((0..<items).map { Int64($0 + 1) })),
                                ("category", .string(itemCategory.map { String(format: "c%02d", $0 + 1) })),
                                ("brand", .string(itemBrand.map { String(format: "b%03d", $0 + 1) })), ("price", .float(itemPrice.map(Float.init)))])
-        return Simulation(events: columns.table, truth: truth, users: userTable, items: itemTable)
+        return Simulation(events: columns.table, truth: truth, users: userTable, items: itemTable,
+                          itemVectors: vectorDimensions > 0 ? imageVectors(itemTaste) : nil)
+    }
+
+    /// Each item's taste through one fixed random projection, plus noise. Drawn
+    /// from a stream of their own, so asking for vectors changes no event.
+    private func imageVectors(_ tastes: [[Double]]) -> NumpyMatrix {
+        var random = RandomSource(seed: seed &+ 0x5eed_0f_1a6e)
+        let dimension = Self.tasteDimension
+        let projection = (0..<(vectorDimensions * dimension)).map { _ in random.normal() / Double(dimension).squareRoot() }
+        var values: [Float] = []
+        values.reserveCapacity(tastes.count * (1 + vectorDimensions))
+        for (item, taste) in tastes.enumerated() {
+            values.append(Float(item + 1))
+            for row in 0..<vectorDimensions {
+                let projected = (0..<dimension).reduce(0.0) { $0 + projection[row * dimension + $1] * taste[$1] }
+                values.append(Float(projected + random.normal() * 0.3))
+            }
+        }
+        return NumpyMatrix(rows: tastes.count, columns: 1 + vectorDimensions, values: values)
     }
 }
 

@@ -11,12 +11,13 @@ struct EvaluateStage: BuiltinStage {
 
     struct Params: Decodable {
         var k, importanceTop, seed: Int
-        var relevanceTask: String
+        var relevanceTask, truthValue, ownerColumn: String
         var easeLambda: Double
         var importance: Bool
 
         enum CodingKeys: String, CodingKey {
-            case k, importance, seed, relevanceTask = "relevance_task", easeLambda = "ease_lambda", importanceTop = "importance_top"
+            case k, importance, seed, relevanceTask = "relevance_task", easeLambda = "ease_lambda", importanceTop = "importance_top",
+                 truthValue = "truth_value", ownerColumn = "owner_column"
         }
     }
 
@@ -50,9 +51,11 @@ struct EvaluateStage: BuiltinStage {
         var easeLambda: Double?
         /// The same metrics of baseline lists ("popularity") on the same users and exclusions.
         var baselines: [String: RankingResult] = [:]
-        /// Simulated data: the mean true click probability of the lists ("model",
+        /// Simulated data: the mean true value (`truthQuantity`: click,
+        /// purchase_value, engagement, revenue, ...) of the lists ("model",
         /// "popularity", "oracle": the best K by truth, "random": any unseen item).
-        var expectedClick: [String: Double] = [:]
+        var expectedValue: [String: Double] = [:]
+        var truthQuantity = "click"
         var gateWeights: [String: [Float]]?
         var importance: [String: [Importance]]
     }
@@ -98,8 +101,8 @@ struct EvaluateStage: BuiltinStage {
         let relevance = params.relevanceTask
         let train = context.input("history") != nil ? try context.table("history") : nil
         let valid = context.input("valid") != nil ? try context.table("valid") : nil
-        let evaluation = try RankingEvaluation(k: params.k, test: test, relevance: relevance,
-                                               history: [train, valid].compactMap { $0 })
+        let evaluation = try RankingEvaluation(k: params.k, test: test, relevance: relevance, history: [train, valid].compactMap { $0 },
+                                               ownerColumn: params.ownerColumn.isEmpty ? nil : params.ownerColumn)
         let modelLists = try Self.lists(in: context.input("recommendations")!)
         report.ranking = evaluation.score(modelLists)
         report.relevanceTask = relevance
@@ -116,11 +119,18 @@ struct EvaluateStage: BuiltinStage {
             report.easeLambda = easeLambda
         }
         guard context.input("truth") != nil, let truth = try context.readJSON(SimulatorTruth?.self, from: "truth") else { return }
-        report.expectedClick = [
-            "model": evaluation.expectedClick(modelLists, truth: truth),
-            "popularity": evaluation.expectedClick(popularLists, truth: truth),
-            "oracle": evaluation.expectedClick(evaluation.oracleLists(catalog: popularOrder, truth: truth), truth: truth),
-            "random": evaluation.randomExpectedClick(catalog: popularOrder, truth: truth),
+        let quantity = params.truthValue
+        guard truth.scenario.quantities.contains(quantity) else {
+            throw StageFailure("param 'truth_value': the \(truth.scenario.rawValue) simulator's truth has no '\(quantity)'"
+                + "\(Suggestion.hint(for: quantity, in: truth.scenario.quantities)); it knows: \(truth.scenario.quantities.joined(separator: ", "))")
+        }
+        report.truthQuantity = quantity
+        let oracle = evaluation.oracleLists(catalog: popularOrder, truth: truth, quantity: quantity)
+        report.expectedValue = [
+            "model": evaluation.expectedValue(modelLists, truth: truth, quantity: quantity),
+            "popularity": evaluation.expectedValue(popularLists, truth: truth, quantity: quantity),
+            "oracle": evaluation.expectedValue(oracle, truth: truth, quantity: quantity),
+            "random": evaluation.randomExpectedValue(catalog: popularOrder, truth: truth, quantity: quantity),
         ]
     }
 
@@ -167,13 +177,14 @@ struct EvaluationMetrics: Encodable {
     struct Ranking: Encodable {
         var metrics: Section
         var baseline: [String: Section]?
-        var expectedClick: [String: Double]?
+        /// Written as expected_QUANTITY.
+        var expectedValue: (quantity: String, values: [String: Double])?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: NameKey.self)
             for (name, value) in metrics { try container.encode(value, forKey: NameKey(name)) }
             if let baseline { try container.encode(baseline, forKey: NameKey("baseline")) }
-            if let expectedClick { try container.encode(expectedClick, forKey: NameKey("expected_click")) }
+            if let expectedValue { try container.encode(expectedValue.values, forKey: NameKey("expected_\(expectedValue.quantity)")) }
         }
     }
 
@@ -208,13 +219,13 @@ struct EvaluationMetrics: Encodable {
                 metrics["hit_rate_vs_popularity"] = Self.ratio(ranking.hitRate, popular.hitRate)
                 metrics["ndcg_vs_popularity"] = Self.ratio(ranking.ndcg, popular.ndcg)
             }
-            let click = report.expectedClick
-            if !click.isEmpty {
-                metrics["expected_click_vs_oracle"] = Self.ratio(click["model"], click["oracle"])
-                metrics["expected_click_vs_popularity"] = Self.ratio(click["model"], click["popularity"])
+            let expected = report.expectedValue, quantity = report.truthQuantity
+            if !expected.isEmpty {
+                metrics["expected_\(quantity)_vs_oracle"] = Self.ratio(expected["model"], expected["oracle"])
+                metrics["expected_\(quantity)_vs_popularity"] = Self.ratio(expected["model"], expected["popularity"])
             }
             self.ranking = Ranking(metrics: metrics, baseline: report.baselines.isEmpty ? nil : report.baselines.mapValues(Self.section),
-                                   expectedClick: click.isEmpty ? nil : click)
+                                   expectedValue: expected.isEmpty ? nil : (quantity, expected))
         }
         gateWeights = report.gateWeights?.mapValues { $0.map(Double.init) }
         importance = report.importance.mapValues { $0.map { Importance(feature: $0.feature, drop: $0.drop) } }
@@ -314,9 +325,9 @@ enum MetricsTable {
             for (name, baseline) in report.baselines.sorted(by: { $0.key < $1.key }) {
                 lines.append("  \(name) lists, same users: NDCG \(format(baseline.ndcg))  Recall \(format(baseline.recall))  HitRate \(format(baseline.hitRate))  MRR \(format(baseline.mrr))")
             }
-            if !report.expectedClick.isEmpty {
-                lines.append("  expected click of the lists (true probability, top of the page): "
-                    + ["model", "popularity", "oracle", "random"].map { "\($0) \(format(report.expectedClick[$0]))" }.joined(separator: "  "))
+            if !report.expectedValue.isEmpty {
+                lines.append("  expected \(report.truthQuantity) of the lists (by the simulator's truth, top of the page): "
+                    + ["model", "popularity", "oracle", "random"].map { "\($0) \(format(report.expectedValue[$0]))" }.joined(separator: "  "))
             }
         }
         for (task, weights) in (report.gateWeights ?? [:]).sorted(by: { $0.key < $1.key }) {

@@ -6,6 +6,7 @@ import MultiTaskLearning
 /// - seen: a user's items in the history tables (train, and valid when
 ///   given; sampled negatives are not interactions). They are left out of the
 ///   baselines' lists and never relevant.
+///   Items the user owns (their own posts, by `ownerColumn`) count as seen.
 /// - relevant: a user's test items whose relevance label is 1, less the seen ones.
 /// - users: those with at least one relevant item; each counts once, with a
 ///   list or not (no list scores 0), so every figure has one denominator.
@@ -16,12 +17,15 @@ struct RankingEvaluation {
     /// The denominator, in a fixed order, so sums come out the same every run.
     let users: [String]
 
-    init(k: Int, test: Table, relevance: String, history: [Table]) throws {
+    init(k: Int, test: Table, relevance: String, history: [Table], ownerColumn: String? = nil) throws {
         guard case .string(let testUsers)? = test["key.user"], case .string(let testItems)? = test["key.item"],
               let labels = test.floats("label.\(relevance)") else {
             throw StageFailure("ranking metrics need key.user, key.item and label.\(relevance) in the test table")
         }
-        let seen = try Table.seenItems(in: history)
+        var seen = try Table.seenItems(in: history)
+        if let ownerColumn {
+            for (user, items) in try Self.ownedItems(in: history + [test], column: ownerColumn) { seen[user, default: []].formUnion(items) }
+        }
         var relevant: [String: Set<String>] = [:]
         for row in testUsers.indices where labels[row] == 1 && seen[testUsers[row]]?.contains(testItems[row]) != true {
             relevant[testUsers[row], default: []].insert(testItems[row])
@@ -85,32 +89,48 @@ struct RankingEvaluation {
         return positives.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
     }
 
-    /// The mean true click probability (at the top of a page) of the items in
-    /// each user's list, over `users`; nil without a truth. A missing or short
-    /// list adds nothing for its empty places: each list counts as K places.
-    func expectedClick(_ lists: [String: [String]], truth: SimulatorTruth) -> Double {
+    /// Each user's items by the owner column (a kept column, `keep.NAME`) of
+    /// the tables that have it: a post belongs to its author.
+    static func ownedItems(in tables: [Table], column: String) throws -> [String: Set<String>] {
+        var owned: [String: Set<String>] = [:]
+        var found = false
+        for table in tables {
+            guard let owners = table["keep.\(column)"] else { continue }
+            found = true
+            let items = try table.userItemKeys().items
+            for row in 0..<table.rowCount { owned[owners.text(row), default: []].insert(items[row]) }
+        }
+        guard found else { throw StageFailure("owner_column '\(column)' needs the column kept by features (keep: [\(column)])") }
+        return owned
+    }
+
+    /// The mean true `quantity` (click, purchase_value, engagement, ...: the
+    /// truth's expected value at the top of a page) of the items in each
+    /// user's list, over `users`. A missing or short list adds nothing for its
+    /// empty places: each list counts as K places.
+    func expectedValue(_ lists: [String: [String]], truth: SimulatorTruth, quantity: String = "click") -> Double {
         var total = 0.0
         for user in users {
-            for item in (lists[user] ?? []).prefix(k) { total += truth.clickProbability(user: user, item: item) ?? 0 }
+            for item in (lists[user] ?? []).prefix(k) { total += truth.expected(quantity, user: user, item: item) ?? 0 }
         }
         return total / Double(max(users.count * k, 1))
     }
 
-    /// Each user's best K items by true click probability among `catalog`, less seen items: the ceiling.
-    func oracleLists(catalog: [String], truth: SimulatorTruth) -> [String: [String]] {
+    /// Each user's best K items by the true `quantity` among `catalog`, less seen items: the ceiling.
+    func oracleLists(catalog: [String], truth: SimulatorTruth, quantity: String = "click") -> [String: [String]] {
         Dictionary(uniqueKeysWithValues: users.map { user in
             let skip = seen[user] ?? []
-            let scored = catalog.filter { !skip.contains($0) }.map { ($0, truth.clickProbability(user: user, item: $0) ?? 0) }
+            let scored = catalog.filter { !skip.contains($0) }.map { ($0, truth.expected(quantity, user: user, item: $0) ?? 0) }
             return (user, scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(k).map(\.0))
         })
     }
 
-    /// The mean true click probability of every unseen catalog item: what random lists get on average.
-    func randomExpectedClick(catalog: [String], truth: SimulatorTruth) -> Double {
+    /// The mean true `quantity` of every unseen catalog item: what random lists get on average.
+    func randomExpectedValue(catalog: [String], truth: SimulatorTruth, quantity: String = "click") -> Double {
         var total = 0.0
         for user in users {
             let skip = seen[user] ?? []
-            let values = catalog.filter { !skip.contains($0) }.map { truth.clickProbability(user: user, item: $0) ?? 0 }
+            let values = catalog.filter { !skip.contains($0) }.map { truth.expected(quantity, user: user, item: $0) ?? 0 }
             total += values.reduce(0, +) / Double(max(values.count, 1))
         }
         return total / Double(max(users.count, 1))

@@ -34,6 +34,10 @@ public final class OnlineRecommender: Sendable {
     private let trainSeen: [String: Set<String>], seen: [String: Set<String>]
     /// Each item's category (from its latest training row) for the per-category cap.
     private let categories: [String: String]
+    /// Each user's own items (owner_column): never in their list.
+    private let owned: [String: Set<String>]
+    /// The kept item columns rank's expression reads (rank's `columns`), by item.
+    private let itemValues: [(name: String, values: [String: Double])]
 
     public struct Recommendations: Encodable, Sendable {
         public enum Source: String, Encodable, Sendable {
@@ -101,7 +105,7 @@ public final class OnlineRecommender: Sendable {
         defaultK = settings.topK
         candidatesPerUser = artifacts.candidatesPerUser
         allUnseen = artifacts.allUnseen
-        do { expression = try Formula.parse(settings.expression, names: tasks + RankStage.signals) } catch {
+        do { expression = try Formula.parse(settings.expression, names: tasks + RankStage.signals + settings.columns) } catch {
             throw StageFailure("rank's expression '\(settings.expression)': \(error)")
         }
 
@@ -124,6 +128,17 @@ public final class OnlineRecommender: Sendable {
         } else {
             categories = [:]
         }
+        itemValues = try RankStage.itemColumns(settings.columns, in: history, tasks: tasks).map { name, column in
+            (name, lastItemRow.mapValues { column.number($0) ?? .nan })
+        }
+        if settings.ownerColumn.isEmpty {
+            owned = [:]
+        } else {
+            guard let column = history["keep.\(settings.ownerColumn)"] else {
+                throw StageFailure("owner_column needs the owner column kept by features (keep: [\(settings.ownerColumn)])")
+            }
+            owned = Dictionary(grouping: lastItemRow.keys) { column.text(lastItemRow[$0]!) }.mapValues(Set.init)
+        }
         var retrieved: [String: (items: [String], scores: [Float])] = [:]
         if let url = artifacts.candidates {
             let table = try TableFolder.read(url)
@@ -145,7 +160,7 @@ public final class OnlineRecommender: Sendable {
 
     /// The top `k` for `user`, leaving out `exclude` as well as what rank leaves out.
     public func recommend(user: String, k: Int, exclude: Set<String> = [], explain: Bool = false) -> Recommendations {
-        let skip = exclude.union(settings.excludeSeen ? seen[user] ?? [] : [])
+        let skip = exclude.union(settings.excludeSeen ? seen[user] ?? [] : []).union(owned[user] ?? [])
         guard encoder.knows(user: user) else {
             let items = popular.lazy.filter { !skip.contains($0) }.prefix(k).enumerated().map { rank, item in
                 Recommendations.Item(item: item, rank: rank + 1, score: Double(popularity[item]!), scores: nil,
@@ -174,6 +189,8 @@ public final class OnlineRecommender: Sendable {
                 switch name {
                 case "popularity": .number(popularity)
                 case "retrieval": retrieval.map { .number($0) } ?? .missing
+                case let column where itemValues.contains { $0.name == column }:
+                    itemValues.first { $0.name == column }!.values[candidates[row]].map { .number($0) } ?? .missing
                 default: tasks.firstIndex(of: name).map { .number(Double(predictions[$0][row])) } ?? .missing
                 }
             }.number ?? 0

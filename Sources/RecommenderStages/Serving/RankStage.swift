@@ -2,7 +2,8 @@ import Foundation
 import Orchestrator
 
 /// rank: top-K items per user by a fusion of task scores, excluding items the
-/// user has already seen, with an optional cap per category; users without
+/// user has already seen or owns (their own posts, with `owner_column`),
+/// with an optional cap per category; users without
 /// history get the most popular items (cold start). Writes
 /// recommendations.csv: user, rank, item, score and each task's score.
 struct RankStage: BuiltinStage {
@@ -13,13 +14,14 @@ struct RankStage: BuiltinStage {
     static let signals = ["popularity", "retrieval"]
 
     struct Params: Decodable {
-        var expression, categoryColumn: String
+        var expression, categoryColumn, ownerColumn: String
+        var columns: [String]
         var topK, maxPerCategory: Int
         var excludeSeen: Bool
 
         enum CodingKeys: String, CodingKey {
             case expression, topK = "top_k", excludeSeen = "exclude_seen", maxPerCategory = "max_per_category",
-                 categoryColumn = "category_column"
+                 categoryColumn = "category_column", ownerColumn = "owner_column", columns
         }
     }
 
@@ -28,9 +30,10 @@ struct RankStage: BuiltinStage {
         let scores = try context.table("scores")
         let tasks = scores.names.filter { $0.hasPrefix("score.") }.map { String($0.dropFirst(6)) }
         let expression: Formula
-        do { expression = try Formula.parse(params.expression, names: tasks + Self.signals) } catch {
+        do { expression = try Formula.parse(params.expression, names: tasks + Self.signals + params.columns) } catch {
             throw StageFailure("param 'expression': \(error)")
         }
+        let itemColumns = try Self.itemColumns(params.columns, in: scores, tasks: tasks)
         guard case .string(let users)? = scores["key.user"], case .string(let items)? = scores["key.item"] else {
             throw StageFailure("the scores have no key.user and key.item columns")
         }
@@ -40,6 +43,10 @@ struct RankStage: BuiltinStage {
             throw StageFailure("max_per_category needs the category column kept by features (keep: [\(params.categoryColumn)])")
         }
         let taskColumns = tasks.map { scores.floats("score.\($0)")! }
+        let ownerColumn = params.ownerColumn.isEmpty ? nil : scores["keep.\(params.ownerColumn)"]
+        if !params.ownerColumn.isEmpty, ownerColumn == nil {
+            throw StageFailure("owner_column needs the owner column kept by features (keep: [\(params.ownerColumn)])")
+        }
 
         let interactions = try ["history", "valid"].filter { context.input($0) != nil }.map { try context.table($0) }
         let seen = try Table.seenItems(in: interactions)
@@ -71,12 +78,13 @@ struct RankStage: BuiltinStage {
                 if let retrieval, let (low, high) = retrievalRange {
                     values["retrieval"] = high > low ? Double((retrieval[row] - low) / (high - low)) : 1
                 }
+                for (name, column) in itemColumns { values[name] = column.number(row) ?? .nan }
                 return (row, expression.evaluate(values))
             }.sorted { $0.score != $1.score ? $0.score > $1.score : items[$0.row] < items[$1.row] }
             var chosen: [(row: Int, score: Double)] = [], perCategory: [String: Int] = [:], used: Set<String> = []
             for candidate in ranked where chosen.count < topK {
                 let item = items[candidate.row]
-                if used.contains(item) || (excludeSeen && seen[user]?.contains(item) == true) { continue }
+                if used.contains(item) || (excludeSeen && seen[user]?.contains(item) == true) || ownerColumn?.text(candidate.row) == user { continue }
                 if cap > 0, let category = categoryColumn?.text(candidate.row) {
                     if perCategory[category, default: 0] >= cap { continue }
                     perCategory[category, default: 0] += 1
@@ -92,10 +100,12 @@ struct RankStage: BuiltinStage {
         // Cold start: users to serve who have no scored candidates get the most popular items.
         var fallbackUsers = 0
         if context.input("users") != nil, case .string(let wanted)? = try context.table("users")["key.user"] {
+            var ownerOfItem: [String: String] = [:]
+            if let ownerColumn { for row in 0..<scores.rowCount { ownerOfItem[items[row]] = ownerColumn.text(row) } }
             let popular = popularity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
             for user in Set(wanted).subtracting(rowsByUser.keys).sorted() {
                 fallbackUsers += 1
-                let picks = popular.filter { !(excludeSeen && seen[user]?.contains($0) == true) }.prefix(topK)
+                let picks = popular.filter { !(excludeSeen && seen[user]?.contains($0) == true) && ownerOfItem[$0] != user }.prefix(topK)
                 let empty = Array(repeating: "", count: tasks.count).joined(separator: ",")
                 for (rank, item) in picks.enumerated() {
                     lines.append("\(user),\(rank + 1),\(item),\(popularity[item]!),\(empty),popularity")
@@ -104,5 +114,20 @@ struct RankStage: BuiltinStage {
         }
         try (lines.joined(separator: "\n") + "\n").write(to: context.output("recommendations"), atomically: true, encoding: .utf8)
         context.log("rank: top-\(topK) lists for \(rowsByUser.count) users by '\(params.expression)', \(fallbackUsers) users by popularity")
+    }
+
+    /// The kept item columns (`keep.NAME`) an expression may read by name,
+    /// e.g. price for an expected purchase value.
+    static func itemColumns(_ names: [String], in table: Table, tasks: [String]) throws -> [(String, Column)] {
+        try names.map { name in
+            if (tasks + signals).contains(name) {
+                throw StageFailure("param 'columns': '\(name)' is already a task or signal name the expression reads")
+            }
+            guard let column = table["keep.\(name)"] else {
+                throw StageFailure("param 'columns': '\(name)' is not kept by features (keep: [\(name)]) so the expression cannot read it")
+            }
+            if case .string = column { throw StageFailure("param 'columns': '\(name)' holds text; the expression reads numbers") }
+            return (name, column)
+        }
     }
 }

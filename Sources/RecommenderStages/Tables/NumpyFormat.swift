@@ -69,8 +69,13 @@ enum NumpyFormat {
         return Array(bytes[start..<(start + count)])
     }
 
-    private static func file(descriptor: String, count: Int, payload: Data) -> Data {
-        var header = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': (\(count),), }"
+    static func file(descriptor: String, count: Int, payload: Data) -> Data {
+        file(descriptor: descriptor, shape: "\(count),", payload: payload)
+    }
+
+    /// A .npy file of `payload` in C order; `shape` as numpy writes it ("3," or "3, 4").
+    static func file(descriptor: String, shape: String, payload: Data) -> Data {
+        var header = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': (\(shape)), }"
         // Magic (6) + version (2) + length (2) + header + newline, padded to 64 bytes.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -84,6 +89,12 @@ enum NumpyFormat {
 
     /// The header's dtype, the element count, where the payload starts, and the file's bytes.
     private static func parseHeader(_ data: Data, file: String) throws -> (descriptor: String, count: Int, start: Int, bytes: [UInt8]) {
+        let (descriptor, shape, start, bytes) = try parseHeader(data, file: file, dimensions: 1)
+        return (descriptor, shape[0], start, bytes)
+    }
+
+    /// The header's dtype, its shape of `dimensions` sizes, where the payload starts, and the file's bytes.
+    static func parseHeader(_ data: Data, file: String, dimensions wanted: Int) throws -> (descriptor: String, shape: [Int], start: Int, bytes: [UInt8]) {
         guard data.count >= 10, data.prefix(6) == Data([0x93] + Array("NUMPY".utf8)) else {
             throw FormatError.invalid(file, reason: "no NUMPY magic")
         }
@@ -99,10 +110,15 @@ enum NumpyFormat {
         }
         guard !header.contains("'fortran_order': True") else { throw FormatError.invalid(file, reason: "Fortran order") }
         let dimensions = shape.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard dimensions.count == 1, let count = dimensions.first else { throw FormatError.invalid(file, reason: "not one-dimensional: \(shape)") }
+        guard dimensions.count == wanted else {
+            throw FormatError.invalid(file, reason: "shape (\(shape)) is not \(wanted == 1 ? "one" : "\(wanted)")-dimensional")
+        }
         // Every element takes at least one byte, so a larger count is a damaged header.
-        guard count >= 0, count <= bytes.count else { throw FormatError.invalid(file, reason: "shape (\(count),) does not fit the file") }
-        return (descriptor, count, headerStart + headerLength, bytes)
+        let count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).overflow ? Int.max : $0 * max($1, 0) }
+        guard dimensions.allSatisfy({ $0 >= 0 }), count <= bytes.count else {
+            throw FormatError.invalid(file, reason: "shape (\(shape)) does not fit the file")
+        }
+        return (descriptor, dimensions, headerStart + headerLength, bytes)
     }
 
     static func decode(_ data: Data, file: String) throws -> Column {
