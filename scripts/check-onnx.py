@@ -4,6 +4,7 @@ the scores mtrec predicted for the same rows.
 
 Usage: scripts/check-onnx.py MODEL.onnx CASE.json
 CASE.json: {"categorical": [[int, ...], ...], "numeric": [[float, ...], ...],
+            "tokens": [[int, ...], ...] (with text features),
             "expected": {"TASK": [float, ...], ...}}
 Prints "TASK: max abs difference D over N rows" per task and exits 0 when
 every difference is at most 1e-5. Uses numpy and onnxruntime; when they are
@@ -28,6 +29,8 @@ if "categorical" in names:
     feeds["categorical"] = numpy.array(case["categorical"], dtype=numpy.int64)
 if "numeric" in names:
     feeds["numeric"] = numpy.array(case["numeric"], dtype=numpy.float32)
+if "tokens" in names:
+    feeds["tokens"] = numpy.array(case["tokens"], dtype=numpy.int64)
 outputs = [port.name for port in session.get_outputs()]
 results = dict(zip(outputs, session.run(outputs, feeds)))
 worst = 0.0

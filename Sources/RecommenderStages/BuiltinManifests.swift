@@ -162,13 +162,16 @@ public enum BuiltinManifests {
             inputs:
               events: {type: table, doc: "cleaned events"}
             outputs:
-              train: {type: encoded, doc: "encoded rows: cat.*, num.*, label.*, key.user, key.item, keep.*", tasks: [{from: [params.labels]}]}
+              train: {type: encoded, doc: "encoded rows: cat.*, num.*, text.*, label.*, key.user, key.item, keep.*", tasks: [{from: [params.labels]}]}
               valid: {type: encoded, doc: "encoded validation rows", tasks: [{from: [params.labels]}]}
               test: {type: encoded, doc: "encoded test rows", tasks: [{from: [params.labels]}]}
               transform: {type: transform, doc: "the fitted transform (vocabularies, statistics, label rules)", tasks: [{from: [params.labels]}]}
             params:
               categorical: {type: "list<string>", refers: column of events, default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
               numeric: {type: "list<string>", refers: column of events, default: [], doc: "numeric columns; x* means every column starting with x"}
+              text: {type: "list<string>", refers: column of events, default: [], doc: "text columns (titles, post text): their words and word pairs are hashed into text_buckets token ids, embedded and averaged inside the model (an embedding bag); new words at predict time work like any other"}
+              text_buckets: {type: int, default: 4096, min: 1, max: 4194304, doc: "hash buckets of each text feature's tokens"}
+              text_slots: {type: int, default: 16, min: 1, max: 256, doc: "tokens kept per text (its words first, then word pairs); the rest are left out"}
               transforms: {type: "map<string, string>", refers: column of events, default: {}, doc: "numeric column -> standardize (default), log1p (then standardized), none, or buckets:N (quantile buckets, embedded)"}
               hash_buckets: {type: "map<string, int>", refers: column of events, min: 1, default: {}, doc: "categorical column -> number of hash buckets instead of a vocabulary"}
               min_count: {type: int, default: 1, min: 1, doc: "values seen fewer times in train share the out-of-vocabulary code"}

@@ -1,5 +1,6 @@
 import Foundation
-import RecommenderStages
+import MultiTaskLearning
+@testable import RecommenderStages
 import Testing
 
 /// `mtrec export onnx` for each architecture: onnxruntime, fed the encoded
@@ -48,5 +49,48 @@ struct ONNXExportTests {
         print("\(architecture): \(output)")
         #expect(code == 0, "\(architecture): \(output)")
         #expect(output.contains("click: max abs difference") && test.rowCount > 500, "\(output)")
+    }
+
+    /// A text feature's embedding bag: onnxruntime, fed the same hashed tokens, gives mtrec's scores.
+    @Test func theEmbeddingBagOfATextFeatureExportsToo() throws {
+        let mtrec = try MtrecProcess()
+        defer { mtrec.remove() }
+        try mtrec.write("text.yaml", try String(contentsOf: MtrecProcess.repository.appendingPathComponent("Tests/EndToEndTests/Fixtures/onnx-text.yaml"),
+                                                encoding: .utf8))
+        let run = try mtrec.run("run", "text.yaml", "--report", "r.json")
+        #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
+        let export = try mtrec.run("export", "onnx", "text.yaml", "--out", "exported")
+        #expect(export.exitCode == 0, "\(export.stdout)\(export.stderr)")
+        let stages = mtrec.stages(try mtrec.report("r.json"))
+        let scored = try TableFolder.read(URL(fileURLWithPath: try #require((stages["score_test"]?["outputs"] as? [String: String])?["scores"])))
+        let test = try TableFolder.read(URL(fileURLWithPath: try #require((stages["features"]?["outputs"] as? [String: String])?["test"])))
+        let inputs = try JSONDecoder().decode(ExportedInputs.self, from: Data(contentsOf: URL(fileURLWithPath: mtrec.path("exported/inputs.json"))))
+        #expect(inputs.tokens.map(\.name) == ["text"] && inputs.tokens.first?.slots == 16)
+        let tokens = try TextTokens.matrix(test, features: inputs.tokens)
+        let width = inputs.tokens.reduce(0) { $0 + $1.slots }
+        #expect(tokens.contains(0) && tokens.contains { $0 > 0 }, "some slots empty, some not")
+        let categoricalRows = try (0..<test.rowCount).map { row in
+            try inputs.categorical.map { name -> Int64 in
+                guard case .int(let values)? = test["cat.\(name)"] else { throw ServeFailure(message: "no cat.\(name)") }
+                return values[row]
+            }
+        }
+        let expected = try ["click", "conversion"].reduce(into: [String: [Double]]()) { result, task in
+            result[task] = try #require(scored.floats("score.\(task)")).map(Double.init)
+        }
+        let payload: [String: Any] = ["categorical": categoricalRows, "numeric": [[Double]](repeating: [], count: test.rowCount),
+                                      "tokens": (0..<test.rowCount).map { Array(tokens[($0 * width)..<(($0 + 1) * width)]).map(Int64.init) },
+                                      "expected": expected]
+        try JSONSerialization.data(withJSONObject: payload).write(to: URL(fileURLWithPath: mtrec.path("case.json")))
+        let (code, output) = try ArgoExportTests.run("/usr/bin/env", ["python3", Self.checker, mtrec.path("exported/model.onnx"),
+                                                                      mtrec.path("case.json")], in: mtrec.folder)
+        print("text: \(output)")
+        #expect(code == 0, "text: \(output)")
+        #expect(output.contains("click: max abs difference") && test.rowCount > 500, "\(output)")
+    }
+
+    struct ExportedInputs: Decodable {
+        var categorical: [String]
+        var tokens: [TextFeature]
     }
 }

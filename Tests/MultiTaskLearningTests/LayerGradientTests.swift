@@ -102,6 +102,49 @@ struct LayerGradientTests {
     }
 }
 
+@Suite("Text embedding bags against finite differences")
+struct TextBagGradientTests {
+    @Test func aBagIsTheMeanOfItsTokensEmbeddingsAndAnEmptyTextIsZeros() {
+        var random = RandomSource(seed: 6)
+        let schema = FeatureSchema(numericNames: ["a"], categorical: [CategoricalFeature(name: "user", cardinality: 4)],
+                                   text: [TextFeature(name: "title", buckets: 7, slots: 3), TextFeature(name: "tags", buckets: 3, slots: 2)],
+                                   embeddingDimension: 2)
+        let encoder = FeatureEncoder(schema: schema, namePrefix: "", isShared: true, random: &random)
+        #expect(encoder.tables.map(\.value.rows) == [4, 8, 4], "a text's table has a row per bucket and the empty slot's")
+        let batch = Batch(rows: 3, numericCount: 1, categoricalCount: 1, tokenWidth: 5, taskCount: 0)
+        batch.categorical = [1, 3, 0]
+        // Row 0: title tokens 2, 2, 5 and tag 1; row 1: no title, tags 3 and 1; row 2: title 7 only, no tags.
+        batch.tokens = [2, 2, 5, 1, 0, 0, 0, 0, 3, 1, 7, 0, 0, 0, 0]
+        GradientCheck.fill(batch.numeric, random: &random)
+        let output = encoder.forward(batch)
+        #expect(output.cols == 3 * 2 + 1)
+        let title = encoder.tables[1].value.array, tags = encoder.tables[2].value.array
+        for column in 0..<2 {
+            #expect(abs(output.array[2 + column] - (2 * title[2 * 2 + column] + title[5 * 2 + column]) / 3) < 1e-6)
+            #expect(output.array[4 + column] == tags[1 * 2 + column], "one tag: its embedding")
+            #expect(output.array[7 + 2 + column] == 0, "row 1 has no title: zeros")
+            #expect(abs(output.array[7 + 4 + column] - (tags[3 * 2 + column] + tags[1 * 2 + column]) / 2) < 1e-6)
+            #expect(output.array[14 + 4 + column] == 0, "row 2 has no tags: zeros")
+        }
+
+        let probe = output.clone()
+        GradientCheck.fill(probe, random: &random)
+        func objective() -> Double {
+            let output = encoder.forward(batch)
+            return (0..<output.count).reduce(0.0) { $0 + Double(output.data[$1]) * Double(probe.data[$1]) }
+        }
+        _ = encoder.forward(batch)
+        encoder.backward(probe)
+        #expect(encoder.tables[1].touchedRows == [2, 5, 7])
+        #expect(encoder.tables[2].touchedRows == [1, 3])
+        #expect(encoder.tables[1].gradient.array[0..<2].allSatisfy { $0 == 0 }, "the empty slot's row is never used")
+        for table in encoder.tables {
+            GradientCheck.compare(name: table.name, values: table.value.data, analytic: table.gradient.data,
+                                  indices: Array(0..<table.value.count), samples: 40, objective: objective)
+        }
+    }
+}
+
 @Suite("Feature crosses against finite differences")
 struct FeatureCrossingGradientTests {
     /// Three categorical features of dimension 2 and two numeric ones: width 8.

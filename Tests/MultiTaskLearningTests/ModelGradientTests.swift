@@ -26,11 +26,14 @@ struct ModelGradientTests {
         return LossSpecification(tasks: tasks, weighting: weighting, lambda: 0.01, conversionThroughClick: kind == .esmm)
     }
 
-    func batch(tasks: Int) -> Batch {
+    func batch(tasks: Int, tokenWidth: Int = 0) -> Batch {
         var random = RandomSource(seed: 21)
-        let batch = Batch(rows: 6, numericCount: 3, categoricalCount: 2, taskCount: tasks)
+        let batch = Batch(rows: 6, numericCount: 3, categoricalCount: 2, tokenWidth: tokenWidth, taskCount: tasks)
         GradientCheck.fill(batch.numeric, random: &random)
         batch.categorical = [0, 1, 3, 2, 4, 1, 0, 3, 2, 0, 4, 2]
+        // Text tokens (ids 1...6, 0 empty): repeated tokens, a row without text, a full row.
+        let rows: [[Int32]] = [[1, 2, 0, 0], [3, 3, 5, 0], [0, 0, 0, 0], [6, 1, 2, 4], [2, 0, 0, 0], [5, 6, 0, 0]]
+        if tokenWidth == 4 { batch.tokens = rows.flatMap { $0 } }
         for row in 0..<6 {
             batch.labels[0].data[row] = random.uniform() < 0.4 ? 1 : 0
             batch.labels[1].data[row] = random.uniform() < 0.4 ? 1 : 0
@@ -57,6 +60,18 @@ struct ModelGradientTests {
         checkGradients(crossed, weighting: .fixed, randomBiases: true)
     }
 
+    /// A text feature's embedding bag inside each model, with the feature crosses (the FM term counts it as a field).
+    @Test(arguments: [ModelKind.sharedBottom, .mmoe, .ple, .esmm])
+    func gradientsWithATextFeature(kind: ModelKind) {
+        var withText = architecture(kind)
+        withText.features.text = [TextFeature(name: "title", buckets: 6, slots: 4)]
+        if kind != .esmm {
+            withText.crossLayerCount = 1
+            withText.factorizationMachine = true
+        }
+        checkGradients(withText, weighting: .fixed, randomBiases: true)
+    }
+
     func checkGradients(_ architecture: ModelArchitecture, weighting: LossWeighting, randomBiases: Bool = false) {
         let kind = architecture.kind
         let model = ModelFactory.make(architecture)
@@ -65,7 +80,7 @@ struct ModelGradientTests {
             GradientCheck.fill(parameter.value, random: &random, scale: 0.2)
         }
         let loss = JointLoss(lossSpecification(kind, weighting: weighting))
-        let batch = batch(tasks: model.architecture.tasks.count)
+        let batch = batch(tasks: model.architecture.tasks.count, tokenWidth: architecture.features.tokenWidth)
         if let variances = loss.logVariances {
             for task in 0..<variances.value.cols { variances.value.data[task] = 0.1 * Float(task + 1) }
         }

@@ -5,13 +5,18 @@ public final class Batch: @unchecked Sendable {
     /// rows x categoricalCount ids, row-major.
     public var categorical: [Int32]
     public let categoricalCount: Int
+    /// rows x tokenWidth token ids of the text features, 0 for an empty slot.
+    public var tokens: [Int32]
+    public let tokenWidth: Int
     public let labels: [Tensor]
     public let masks: [Tensor]
 
-    public init(rows: Int, numericCount: Int, categoricalCount: Int, taskCount: Int) {
+    public init(rows: Int, numericCount: Int, categoricalCount: Int, tokenWidth: Int = 0, taskCount: Int) {
         numeric = Tensor(rows: rows, cols: numericCount)
         categorical = [Int32](repeating: 0, count: rows * categoricalCount)
         self.categoricalCount = categoricalCount
+        tokens = [Int32](repeating: 0, count: rows * tokenWidth)
+        self.tokenWidth = tokenWidth
         labels = (0..<taskCount).map { _ in Tensor(rows: rows, cols: 1) }
         masks = (0..<taskCount).map { _ in
             let mask = Tensor(rows: rows, cols: 1)
@@ -27,6 +32,7 @@ public final class Batch: @unchecked Sendable {
         if categorical.count < rows * categoricalCount {
             categorical += [Int32](repeating: 0, count: rows * categoricalCount - categorical.count)
         }
+        if tokens.count < rows * tokenWidth { tokens += [Int32](repeating: 0, count: rows * tokenWidth - tokens.count) }
         for tensor in labels + masks { tensor.resize(rows: rows) }
     }
 }

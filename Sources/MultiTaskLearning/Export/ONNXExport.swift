@@ -1,7 +1,9 @@
 /// A trained model as an ONNX file that computes what `Predictor` does:
 /// inputs `categorical` (int64 codes, one column per categorical feature,
-/// each within its vocabulary) and `numeric` (float32, transformed as the
-/// fitted transform does), a batch of any size; one output per task, named
+/// each within its vocabulary), `tokens` (int64 hashed token ids of the text
+/// features, each text's slots side by side, 0 for an empty slot) and
+/// `numeric` (float32, transformed as the fitted transform does), a batch of
+/// any size; one output per task, named
 /// after it, [batch, 1]: a probability for binary tasks, the value for
 /// regression. Every architecture, with cross layers and the FM term.
 public enum ONNXExport {
@@ -59,6 +61,7 @@ public enum ONNXExport {
         }
         var ports: [ONNXGraph.Port] = []
         if !schema.categorical.isEmpty { ports.append(.init(name: "categorical", isInteger: true, width: schema.categorical.count)) }
+        if !schema.text.isEmpty { ports.append(.init(name: "tokens", isInteger: true, width: schema.tokenWidth)) }
         if schema.numericCount > 0 { ports.append(.init(name: "numeric", isInteger: false, width: schema.numericCount)) }
         return graph.serialized(inputs: ports, outputs: architecture.tasks.map { .init(name: $0.name, isInteger: false, width: 1) },
                                 producerVersion: producerVersion)
@@ -69,15 +72,36 @@ public enum ONNXExport {
         let graph: ONNXGraph
         let schema: FeatureSchema
 
-        /// [batch, input width]: each categorical column's embedding, then the numeric columns.
+        /// [batch, input width]: each categorical column's embedding, each text's bag, then the numeric columns.
         func encoded(_ encoder: FeatureEncoder) -> (row: String, embeddings: [String]) {
-            let embeddings = encoder.tables.indices.map { feature in
+            let categorical = schema.categorical.indices.map { feature in
                 let column = graph.node("Gather", ["categorical", graph.integers([Int64(feature)], dims: [], name: "column")], [.int("axis", 1)])
                 return graph.node("Gather", [graph.parameter(encoder.tables[feature]), column], [.int("axis", 0)], name: "embedded")
             }
+            var start = 0
+            let bags = schema.text.enumerated().map { index, feature in
+                defer { start += feature.slots }
+                return bag(encoder.tables[schema.categorical.count + index], slots: start..<(start + feature.slots))
+            }
+            let embeddings = categorical + bags
             let parts = embeddings + (schema.numericCount > 0 ? ["numeric"] : [])
             let row = parts.count == 1 ? parts[0] : graph.node("Concat", parts, [.int("axis", 1)], name: "encoded")
             return (row, embeddings)
+        }
+
+        /// [batch, dimension]: the mean embedding of the non-empty slots (zeros when none), as FeatureEncoder.
+        private func bag(_ table: Parameter, slots: Range<Int>) -> String {
+            let one = graph.integers([1], dims: [1], name: "one")
+            let ids = graph.node("Slice", ["tokens", graph.integers([Int64(slots.lowerBound)], dims: [1], name: "start"),
+                                           graph.integers([Int64(slots.upperBound)], dims: [1], name: "end"), one], name: "slots")
+            let vectors = graph.node("Gather", [graph.parameter(table), ids], [.int("axis", 0)], name: "token_embeddings")
+            let present = graph.node("Greater", [ids, graph.integers([0], dims: [], name: "zero")])
+            let mask = graph.node("Cast", [present], [.int("to", 1)], name: "mask")
+            let masked = graph.node("Mul", [vectors, graph.node("Unsqueeze", [mask, graph.integers([2], dims: [1], name: "last")])])
+            let sum = graph.node("ReduceSum", [masked, one], [.int("keepdims", 0)], name: "bag_sum")
+            let count = graph.node("ReduceSum", [mask, one], [.int("keepdims", 1)], name: "bag_count")
+            let divisor = graph.node("Max", [count, graph.floats([1], dims: [], name: "at_least_one")])
+            return graph.node("Div", [sum, divisor], name: "bag")
         }
     }
 }

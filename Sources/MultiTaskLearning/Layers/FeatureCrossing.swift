@@ -31,7 +31,7 @@ public final class FeatureCrossing: Layer {
 
     public init(schema: FeatureSchema, layers: Int, factorization: Bool, random: inout RandomSource) {
         width = schema.inputWidth
-        fields = schema.categorical.count
+        fields = schema.embeddedCount
         dimension = schema.embeddingDimension
         self.factorization = factorization
         // Small weights: each cross layer starts close to the identity (x_{l+1} ≈ x_l).

@@ -21,7 +21,7 @@ public final class ESMMModel: MultiTaskModel {
                             architecture: architecture, isShared: false, random: &random)
         }
         inputGradient = Tensor(rows: 0, cols: architecture.features.inputWidth)
-        towers.forEach { $0.readsFixedInput(architecture.features.categorical.isEmpty) }
+        towers.forEach { $0.readsFixedInput(!architecture.features.hasEmbeddings) }
     }
 
     public var parameters: [Parameter] { encoder.parameters + towers.flatMap(\.parameters) }

@@ -27,7 +27,7 @@ public final class MMoEModel: MultiTaskModel {
         }
         inputGradient = Tensor(rows: 0, cols: inputs)
         statistics = GateStatistics(tasks: architecture.tasks.count, experts: count)
-        let fixed = architecture.features.categorical.isEmpty && crossing == nil
+        let fixed = !architecture.features.hasEmbeddings && crossing == nil
         ([experts.network] + gates).forEach { $0.readsFixedInput(fixed) }
     }
 

@@ -9,21 +9,53 @@ public struct CategoricalFeature: Codable, Sendable, Equatable {
     }
 }
 
-/// The inputs a model reads: categorical ids (embedded) and numeric values.
+/// A text input: its words and word pairs hashed into `buckets` (ids 1 to
+/// buckets; 0 marks an empty slot), at most `slots` of them per row, whose
+/// embeddings the model averages (an embedding bag).
+public struct TextFeature: Codable, Sendable, Equatable {
+    public var name: String
+    public var buckets: Int
+    public var slots: Int
+
+    public init(name: String, buckets: Int, slots: Int) {
+        self.name = name
+        self.buckets = buckets
+        self.slots = slots
+    }
+}
+
+/// The inputs a model reads: categorical ids (embedded), texts (hashed
+/// tokens, embedded and averaged) and numeric values.
 public struct FeatureSchema: Codable, Sendable, Equatable {
     public var numericNames: [String]
     public var categorical: [CategoricalFeature]
+    public var text: [TextFeature]
     public var embeddingDimension: Int
 
-    public init(numericNames: [String], categorical: [CategoricalFeature] = [], embeddingDimension: Int = 8) {
+    public init(numericNames: [String], categorical: [CategoricalFeature] = [], text: [TextFeature] = [], embeddingDimension: Int = 8) {
         self.numericNames = numericNames
         self.categorical = categorical
+        self.text = text
         self.embeddingDimension = embeddingDimension
     }
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        numericNames = try container.decode([String].self, forKey: .numericNames)
+        categorical = try container.decode([CategoricalFeature].self, forKey: .categorical)
+        // Models saved before text features had none.
+        text = try container.decodeIfPresent([TextFeature].self, forKey: .text) ?? []
+        embeddingDimension = try container.decode(Int.self, forKey: .embeddingDimension)
+    }
+
     public var numericCount: Int { numericNames.count }
+    /// Embedded fields: each categorical feature, then each text's bag.
+    public var embeddedCount: Int { categorical.count + text.count }
+    public var hasEmbeddings: Bool { embeddedCount > 0 }
+    /// Token ids per row: every text's slots side by side.
+    public var tokenWidth: Int { text.reduce(0) { $0 + $1.slots } }
     /// Width of the encoded input: every embedding, then the numeric values.
-    public var inputWidth: Int { categorical.count * embeddingDimension + numericCount }
+    public var inputWidth: Int { embeddedCount * embeddingDimension + numericCount }
 }
 
 /// What a task predicts.

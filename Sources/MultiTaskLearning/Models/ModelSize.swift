@@ -6,7 +6,8 @@ extension ModelArchitecture {
     public var parameterCount: Double {
         let inputs = Double(sharedInputWidth), taskCount = Double(tasks.count)
         let width = Double(features.inputWidth), crossing = Double(crossLayers) * Self.dense(width, width)
-        let embeddings = features.categorical.reduce(0.0) { $0 + Double($1.cardinality) } * Double(features.embeddingDimension)
+        let embeddings = (features.categorical.reduce(0.0) { $0 + Double($1.cardinality) } + features.text.reduce(0.0) { $0 + Double($1.buckets + 1) })
+            * Double(features.embeddingDimension)
         let units = Double(expertUnits)
         switch kind {
         case .singleTask:

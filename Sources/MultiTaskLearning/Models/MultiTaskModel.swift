@@ -74,7 +74,7 @@ extension FeatureCrossing {
         guard architecture.hasFeatureCrossing else { return nil }
         let crossing = FeatureCrossing(schema: architecture.features, layers: architecture.crossLayers,
                                        factorization: architecture.usesFactorizationMachine, random: &random)
-        crossing.computesInputGradient = !architecture.features.categorical.isEmpty
+        crossing.computesInputGradient = architecture.features.hasEmbeddings
         return crossing
     }
 }

@@ -66,7 +66,7 @@ public final class PLEModel: MultiTaskModel {
         }
         inputGradient = Tensor(rows: 0, cols: inputs)
         statistics = GateStatistics(tasks: architecture.tasks.count, experts: architecture.taskExperts + architecture.experts)
-        let first = levels[0], fixed = architecture.features.categorical.isEmpty && crossing == nil
+        let first = levels[0], fixed = !architecture.features.hasEmbeddings && crossing == nil
         (first.taskExperts.map(\.network) + [first.sharedExperts.network] + first.taskGates + (first.sharedGate.map { [$0] } ?? []))
             .forEach { $0.readsFixedInput(fixed) }
     }

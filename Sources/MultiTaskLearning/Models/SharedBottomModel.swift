@@ -21,7 +21,7 @@ public final class SharedBottomModel: MultiTaskModel {
                             architecture: architecture, isShared: false, random: &random)
         }
         bottomGradient = Tensor(rows: 0, cols: width)
-        let fixed = architecture.features.categorical.isEmpty && crossing == nil
+        let fixed = !architecture.features.hasEmbeddings && crossing == nil
         if architecture.bottomUnits.isEmpty { towers.forEach { $0.readsFixedInput(fixed) } } else { bottom.readsFixedInput(fixed) }
     }
 
@@ -60,7 +60,7 @@ public final class SingleTaskModel: MultiTaskModel {
         }
         self.encoders = encoders
         self.networks = networks
-        networks.forEach { $0.readsFixedInput(architecture.features.categorical.isEmpty) }
+        networks.forEach { $0.readsFixedInput(!architecture.features.hasEmbeddings) }
     }
 
     public var parameters: [Parameter] { zip(encoders, networks).flatMap { $0.parameters + $1.parameters } }

@@ -42,7 +42,7 @@ public enum Predictor {
                                 into targets: [UnsafeMutablePointer<Float>]) {
         let tasks = model.architecture.tasks
         let batch = Batch(rows: min(batchSize, max(rows.count, 1)), numericCount: data.schema.numericCount,
-                          categoricalCount: data.schema.categorical.count, taskCount: data.taskNames.count)
+                          categoricalCount: data.schema.categorical.count, tokenWidth: data.schema.tokenWidth, taskCount: data.taskNames.count)
         var start = rows.lowerBound
         while start < rows.upperBound {
             let end = min(start + batchSize, rows.upperBound)

@@ -113,7 +113,7 @@ public final class Trainer {
         random.shuffle(&order)
         let tasks = data.taskNames.count
         let batch = Batch(rows: options.batchSize, numericCount: data.schema.numericCount,
-                          categoricalCount: data.schema.categorical.count, taskCount: tasks)
+                          categoricalCount: data.schema.categorical.count, tokenWidth: data.schema.tokenWidth, taskCount: tasks)
         let parameters = trainableParameters
         var sums = [Double](repeating: 0, count: tasks)
         let batches = (data.count + options.batchSize - 1) / options.batchSize
@@ -206,7 +206,7 @@ public final class Trainer {
     /// The joint loss (without L2) on a data set, in inference mode.
     public func validationLoss(_ data: Dataset) -> Double {
         let batch = Batch(rows: 4096, numericCount: data.schema.numericCount,
-                          categoricalCount: data.schema.categorical.count, taskCount: data.taskNames.count)
+                          categoricalCount: data.schema.categorical.count, tokenWidth: data.schema.tokenWidth, taskCount: data.taskNames.count)
         var total = 0.0, rows = 0
         var start = 0
         while start < data.count {

@@ -66,15 +66,31 @@ struct SocialSimulator {
         guard Set(author).count > 1 else {
             throw StageFailure("simulate_social needs posts by at least two authors to fill a feed (users: \(users), items: \(posts)); raise users or items")
         }
-        let pickPost = AliasSampler(weights: (0..<posts).map { exp(0.4 * appeal[$0] + 0.3 * virality[$0]) })
+        // Posts are published one after another over the whole log and stay in
+        // feeds for a while: most of a post's impressions come soon after it
+        // appears, so the latest posts have few (the cold start text helps with).
+        let draw = (0..<posts).map { exp(0.4 * appeal[$0] + 0.3 * virality[$0]) }
+        let highestDraw = draw.max() ?? 1
+        let lifetime = max(posts / 6, min(posts, 20))
+        func pickPost(at index: Int) -> Int {
+            let newest = min(posts - 1, index * posts / max(impressions, 1)), oldest = max(0, newest - lifetime + 1)
+            for _ in 0..<64 {
+                let post = oldest + random.int(below: newest - oldest + 1)
+                if random.uniformDouble() * highestDraw < draw[post] { return post }
+            }
+            return oldest + random.int(below: newest - oldest + 1)
+        }
         var viewers: [Int64] = [], shown: [Int64] = [], follow: [Float] = [], share: [Float] = [], comment: [Float] = []
         var truths: (follow: [Float], share: [Float], comment: [Float]) = ([], [], [])
         var postOf: [Int] = [], viewerOf: [Int] = []
-        for _ in 0..<impressions {
-            let viewer = pickUser.sample(&random)
-            var post = pickPost.sample(&random)
+        for index in 0..<impressions {
+            var viewer = pickUser.sample(&random)
+            var post = pickPost(at: index)
             // A feed never shows users their own posts.
-            while author[post] == viewer { post = pickPost.sample(&random) }
+            while author[post] == viewer {
+                viewer = pickUser.sample(&random)
+                post = pickPost(at: index)
+            }
             let (user, item) = (truthUsers[viewer], truthItems[post])
             let probabilities = (SimulatorLaws.Social.follow(user, item), SimulatorLaws.Social.share(user, item),
                                  SimulatorLaws.Social.comment(user, item))

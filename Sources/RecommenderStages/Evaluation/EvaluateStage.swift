@@ -279,17 +279,27 @@ struct PermutationImportance {
     func compute() -> [String: [EvaluateStage.Importance]] {
         let schema = model.architecture.features
         var drops: [String: [EvaluateStage.Importance]] = [:]
-        let features = schema.categorical.map(\.name).enumerated().map { ($1, true, $0) }
-            + schema.numericNames.enumerated().map { ($1, false, $0) }
-        for (name, isCategorical, index) in features {
+        enum Kind { case categorical, text, numeric }
+        let features = schema.categorical.map(\.name).enumerated().map { ($1, Kind.categorical, $0) }
+            + schema.text.map(\.name).enumerated().map { ($1, Kind.text, $0) }
+            + schema.numericNames.enumerated().map { ($1, Kind.numeric, $0) }
+        for (name, kind, index) in features {
             var shuffled = data
             var random = RandomSource(seed: seed)
             var order = Array(0..<data.count)
             random.shuffle(&order)
-            if isCategorical {
+            switch kind {
+            case .categorical:
                 let width = schema.categorical.count
                 for row in 0..<data.count { shuffled.categorical[row * width + index] = data.categorical[order[row] * width + index] }
-            } else {
+            case .text:
+                let width = schema.tokenWidth, start = schema.text.prefix(index).reduce(0) { $0 + $1.slots }
+                for row in 0..<data.count {
+                    for slot in start..<(start + schema.text[index].slots) {
+                        shuffled.tokens[row * width + slot] = data.tokens[order[row] * width + slot]
+                    }
+                }
+            case .numeric:
                 let width = schema.numericCount
                 for row in 0..<data.count { shuffled.numeric[row * width + index] = data.numeric[order[row] * width + index] }
             }

@@ -37,7 +37,8 @@ enum EncodedData {
                 return next
             }
         }
-        return Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical, labels: labels,
+        let tokens = try TextTokens.matrix(table, features: schema.text)
+        return Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical, tokens: tokens, labels: labels,
                        masks: masks, users: users)
     }
 }

@@ -41,6 +41,8 @@ public struct FeatureTransform: Codable, Sendable {
 
     public var categorical: [Categorical]
     public var numeric: [Numeric]
+    /// Text columns, hashed into token ids (`TextTokens`); nil in transforms fitted before text features.
+    public var text: [TextFeature]?
     public var labels: [Label]
     public var userColumn: String?
     public var itemColumn: String?
@@ -55,11 +57,12 @@ public struct FeatureTransform: Codable, Sendable {
     public func schema(embeddingDimension: Int) -> FeatureSchema {
         FeatureSchema(numericNames: numeric.map(\.name),
                       categorical: categorical.map { CategoricalFeature(name: $0.name, cardinality: $0.cardinality) },
-                      embeddingDimension: embeddingDimension)
+                      text: text ?? [], embeddingDimension: embeddingDimension)
     }
 
-    /// Applies the transform: `cat.NAME` codes, `num.NAME` values,
-    /// `label.TASK` (NaN where missing), `key.user`, `key.item`, `keep.NAME`.
+    /// Applies the transform: `cat.NAME` codes, `num.NAME` values, `text.NAME`
+    /// (the text itself, hashed when read), `label.TASK` (NaN where missing),
+    /// `key.user`, `key.item`, `keep.NAME`.
     public func encode(_ table: Table, requireLabels: Bool = true) throws -> Table {
         var encoded = Table()
         for feature in categorical {
@@ -74,6 +77,10 @@ public struct FeatureTransform: Codable, Sendable {
                 if feature.method == "log1p" { value = log1p(max(value, 0)) }
                 return feature.method == "none" ? Float(value) : (Float(value) - feature.mean) / feature.deviation
             })
+        }
+        for feature in text ?? [] {
+            guard let column = table[feature.name] else { throw StageFailure("no column '\(feature.name)' to encode") }
+            encoded["text.\(feature.name)"] = .string((0..<table.rowCount).map { column.text($0) })
         }
         for label in labels {
             guard let column = table[label.column] else {

@@ -3,24 +3,25 @@ import MultiTaskLearning
 import Orchestrator
 
 /// features: splits the events into train, valid and test, fits the feature
-/// transform on train (vocabularies, statistics, buckets), and writes the
+/// transform on train (vocabularies, statistics, buckets, text hashing), and writes the
 /// three encoded tables and the transform that predict applies to new data.
 struct FeaturesStage: BuiltinStage {
     let name = "features"
 
     struct Params: Decodable {
-        var categorical, numeric, userFeatures, itemFeatures, keep: [String]
+        var categorical, numeric, text, userFeatures, itemFeatures, keep: [String]
         var transforms, labels, positiveLabels: [String: String]
         var hashBuckets: [String: Int]
         var fillMissingLabels: [String: Double]
         var negatives: [String: ParamValue]
-        var minCount, seed: Int
+        var minCount, seed, textBuckets, textSlots: Int
         var userColumn, itemColumn, timeColumn: String
         var split: Splitter.Method
         var validFraction, testFraction, leakageThreshold: Double
 
         enum CodingKeys: String, CodingKey {
-            case categorical, numeric, transforms, labels, negatives, keep, split, seed
+            case categorical, numeric, text, transforms, labels, negatives, keep, split, seed
+            case textBuckets = "text_buckets", textSlots = "text_slots"
             case hashBuckets = "hash_buckets", minCount = "min_count", positiveLabels = "positive_labels",
                  fillMissingLabels = "fill_missing_labels", userColumn = "user_column", itemColumn = "item_column",
                  userFeatures = "user_features", itemFeatures = "item_features", timeColumn = "time_column",
@@ -29,7 +30,7 @@ struct FeaturesStage: BuiltinStage {
 
         /// Every column list with its wildcards (`g_*`) expanded against the events' columns.
         mutating func expandWildcards(in events: Table) {
-            for path in [\Params.categorical, \.numeric, \.userFeatures, \.itemFeatures, \.keep] {
+            for path in [\Params.categorical, \.numeric, \.text, \.userFeatures, \.itemFeatures, \.keep] {
                 self[keyPath: path] = FeaturesStage.expand(self[keyPath: path], in: events)
             }
         }
@@ -45,9 +46,12 @@ struct FeaturesStage: BuiltinStage {
         if let reserved = labels.keys.sorted().first(where: EvaluationMetrics.sections.contains) {
             throw StageFailure("labels: a task cannot be named '\(reserved)': evaluate's metrics.json has a section of that name; the reserved names are \(EvaluationMetrics.sections.sorted().joined(separator: ", "))")
         }
-        try refuseLabelsAsFeatures(labels, features: ["categorical": categorical, "numeric": numeric,
+        try refuseLabelsAsFeatures(labels, features: ["categorical": categorical, "numeric": numeric, "text": params.text,
                                                       "user_features": params.userFeatures, "item_features": params.itemFeatures])
-        for column in categorical + numeric + labels.values.sorted() where events[column] == nil {
+        if let both = params.text.first(where: { (categorical + numeric).contains($0) }) {
+            throw StageFailure("column '\(both)' is in 'text' and in '\(categorical.contains(both) ? "categorical" : "numeric")': a column is one kind of feature")
+        }
+        for column in categorical + numeric + params.text + labels.values.sorted() where events[column] == nil {
             throw StageFailure("no column '\(column)' in the events table; columns are: \(events.names.joined(separator: ", "))")
         }
 
@@ -72,7 +76,7 @@ struct FeaturesStage: BuiltinStage {
         }
         try context.writeJSON(transform, to: "transform")
         context.log("features: \(train.rowCount) train, \(validRows.count) valid, \(testRows.count) test rows; "
-                    + "\(transform.categorical.count) categorical, \(transform.numeric.count) numeric features")
+                    + "\(transform.categorical.count) categorical, \(transform.numeric.count) numeric, \(params.text.count) text features")
     }
 
     /// The `negatives` param, read: nil when it is empty.
@@ -175,7 +179,9 @@ struct FeaturesStage: BuiltinStage {
             FeatureTransform.Label(task: task, column: labels[task]!, positive: params.positiveLabels[task],
                                    fillMissing: params.fillMissingLabels[task].map(Float.init))
         }
-        return FeatureTransform(categorical: categoricalFeatures, numeric: numericFeatures, labels: labelRules,
+        let textFeatures = params.text.map { TextFeature(name: $0, buckets: params.textBuckets, slots: params.textSlots) }
+        return FeatureTransform(categorical: categoricalFeatures, numeric: numericFeatures, text: textFeatures.isEmpty ? nil : textFeatures,
+                                labels: labelRules,
                                 userColumn: train[params.userColumn] != nil ? params.userColumn : nil,
                                 itemColumn: train[params.itemColumn] != nil ? params.itemColumn : nil,
                                 userFeatures: params.userFeatures, itemFeatures: params.itemFeatures,

@@ -4,7 +4,8 @@ import MultiTaskLearning
 /// The model's inputs for (user, item) pairs, built as predict's candidate
 /// rows are: a user feature from the user's latest training row, an item
 /// feature from the item's latest row, any other feature at its most common
-/// code (categorical) or 0 (numeric, i.e. the training mean). Everything is
+/// code (categorical), 0 (numeric, i.e. the training mean) or no text at
+/// all (an empty bag). Everything is
 /// looked up once at load, so a request only copies numbers.
 struct CandidateEncoder: Sendable {
     /// Where one model input comes from.
@@ -18,6 +19,9 @@ struct CandidateEncoder: Sendable {
     /// Per known user (and item), its values for the inputs whose source is the user (item), in schema order.
     private let userNumeric: [String: [Float]], userCategorical: [String: [Int32]]
     private let itemNumeric: [String: [Float]], itemCategorical: [String: [Int32]]
+    /// Text features: where each comes from, and each known user's (item's) token ids of its own texts, side by side.
+    private let textSources: [Source]
+    private let userTokens: [String: [Int32]], itemTokens: [String: [Int32]]
 
     init(history: Table, transform: FeatureTransform, schema: FeatureSchema) throws {
         self.schema = schema
@@ -65,6 +69,25 @@ struct CandidateEncoder: Sendable {
         userCategorical = lastUserRow.mapValues { gather(categoricalColumns, categoricalSources, row: $0, user: true) }
         itemNumeric = lastItemRow.mapValues { gather(numericColumns, numericSources, row: $0, user: false) }
         itemCategorical = lastItemRow.mapValues { gather(categoricalColumns, categoricalSources, row: $0, user: false) }
+
+        var (userTexts, itemTexts) = (0, 0)
+        let textSources = schema.text.map { source($0.name, userCount: &userTexts, itemCount: &itemTexts) }
+        self.textSources = textSources
+        let textColumns = try schema.text.map { feature in
+            guard let column = history["text.\(feature.name)"] else { throw StageFailure("the training rows have no text feature '\(feature.name)'") }
+            return column
+        }
+        func tokens(row: Int, user: Bool) -> [Int32] {
+            zip(schema.text, zip(textColumns, textSources)).flatMap { feature, pair -> [Int32] in
+                switch pair.1 {
+                case .user where user, .item where !user:
+                    TextTokens.ids(pair.0.text(row), buckets: feature.buckets, slots: feature.slots)
+                default: []
+                }
+            }
+        }
+        userTokens = textSources.isEmpty ? [:] : lastUserRow.mapValues { tokens(row: $0, user: true) }
+        itemTokens = textSources.isEmpty ? [:] : lastItemRow.mapValues { tokens(row: $0, user: false) }
     }
 
     func knows(user: String) -> Bool { userNumeric[user] != nil }
@@ -92,8 +115,33 @@ struct CandidateEncoder: Sendable {
                 }
             }
         }
+        let tokens = textSources.isEmpty ? [] : textTokens(user: user, items: items)
         let empty = [Float](repeating: 0, count: items.count)
-        return Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical,
+        return Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical, tokens: tokens,
                        labels: tasks.map { _ in empty }, masks: tasks.map { _ in empty }, users: nil)
+    }
+
+    /// Each row's token ids: a user's text from the user, an item's from the item, others empty.
+    private func textTokens(user: String, items: [String]) -> [Int32] {
+        let width = schema.tokenWidth
+        var tokens = [Int32](repeating: 0, count: items.count * width)
+        let ofUser = userTokens[user]
+        for (row, item) in items.enumerated() {
+            let ofItem = itemTokens[item]
+            var (slot, userSlot, itemSlot) = (row * width, 0, 0)
+            for (feature, source) in zip(schema.text, textSources) {
+                switch source {
+                case .user:
+                    if let ofUser { for index in 0..<feature.slots { tokens[slot + index] = ofUser[userSlot + index] } }
+                    userSlot += feature.slots
+                case .item:
+                    if let ofItem { for index in 0..<feature.slots { tokens[slot + index] = ofItem[itemSlot + index] } }
+                    itemSlot += feature.slots
+                case .constant: break
+                }
+                slot += feature.slots
+            }
+        }
+        return tokens
     }
 }

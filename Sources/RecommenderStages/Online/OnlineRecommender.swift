@@ -234,7 +234,7 @@ public final class OnlineRecommender: Sendable {
     /// through the fitted transform as predict's input was encoded. A row
     /// without a feature the model reads is an error naming it.
     public func score(_ rows: [[String: RawValue]]) throws -> [[String: Double]] {
-        let features = transform.categorical.map(\.name) + transform.numeric.map(\.name)
+        let features = transform.categorical.map(\.name) + (transform.text ?? []).map(\.name) + transform.numeric.map(\.name)
         if let absent = features.first(where: { name in rows.contains { $0[name] == nil } }) {
             let row = rows.firstIndex { $0[absent] == nil }!
             throw StageFailure("rows[\(row)] has no '\(absent)'; every row needs \(features.joined(separator: ", ")) (null where unknown)")

@@ -130,6 +130,8 @@ public struct ModelArtifacts: Sendable {
         struct Inputs: Encodable {
             var runId: String
             var categorical: [String], numeric: [String]
+            /// The `tokens` input: each text feature's slots, in order, hashed as mtrec's TextTokens does.
+            var tokens: [TextFeature]
             var tasks: [TaskSpec]
         }
         let schema = model.architecture.features
@@ -137,7 +139,7 @@ public struct ModelArtifacts: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let inputs = folder.appendingPathComponent("inputs.json")
         try encoder.encode(Inputs(runId: runID, categorical: schema.categorical.map(\.name), numeric: schema.numericNames,
-                                  tasks: model.architecture.tasks)).write(to: inputs, options: .atomic)
+                                  tokens: schema.text, tasks: model.architecture.tasks)).write(to: inputs, options: .atomic)
         return [onnx.path, transformCopy.path, inputs.path]
     }
 }

@@ -35,14 +35,15 @@ struct ExplainStage: BuiltinStage {
         let leaveOut = try LeaveOneFeatureOut(history: history, transform: transform, schema: schema)
 
         // The explained rows, encoded as predict encoded the candidates.
-        var numeric: [Float] = [], categorical: [Int32] = [], explainedLines: [Int] = []
+        var numeric: [Float] = [], categorical: [Int32] = [], tokens: [Int32] = [], explainedLines: [Int] = []
         for (user, lines) in lists.modelLinesByUser() where encoder.knows(user: user) {
             let base = encoder.dataset(user: user, items: lines.map { lists.item(at: $0) }, tasks: tasks)
             numeric += base.numeric
             categorical += base.categorical
+            tokens += base.tokens
             explainedLines += lines
         }
-        let rows = Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical,
+        let rows = Dataset(schema: schema, taskNames: tasks, numeric: numeric, categorical: categorical, tokens: tokens,
                            labels: tasks.map { _ in [Float](repeating: 0, count: explainedLines.count) })
         let changes = leaveOut.changes(of: rows, model: model)
 
@@ -109,16 +110,17 @@ struct RecommendationsFile {
 
 /// Each feature's share of each task's score, found by leaving it out: the
 /// row is scored again with that one feature at its neutral value (a
-/// categorical feature at its most common training code, a number at the
-/// training mean, 0 once standardized), and the share is the difference.
+/// categorical feature at its most common training code, a text as no text
+/// at all, a number at the training mean, 0 once standardized), and the
+/// share is the difference.
 struct LeaveOneFeatureOut {
-    /// Categorical features, then numeric ones, in the model's input order.
+    /// Categorical features, then texts, then numeric ones, in the model's input order.
     let features: [String]
     private let neutralCodes: [Int32]
     private let neutralNumbers: [Float]
 
     init(history: Table, transform: FeatureTransform, schema: FeatureSchema) throws {
-        features = schema.categorical.map(\.name) + schema.numericNames
+        features = schema.categorical.map(\.name) + schema.text.map(\.name) + schema.numericNames
         neutralCodes = try schema.categorical.map { feature in
             guard case .int(let codes)? = history["cat.\(feature.name)"] else {
                 throw StageFailure("the training rows have no encoded categorical feature '\(feature.name)'")
@@ -143,29 +145,40 @@ struct LeaveOneFeatureOut {
 
     private func changes(of data: Dataset, rows: Range<Int>, model: any MultiTaskModel, workers: Int) -> [[[Float]]] {
         let schema = data.schema
-        let numericCount = schema.numericCount, categoricalCount = schema.categorical.count
+        let numericCount = schema.numericCount, categoricalCount = schema.categorical.count, tokenWidth = schema.tokenWidth
         let variants = 1 + features.count
-        var numeric: [Float] = [], categorical: [Int32] = []
+        var numeric: [Float] = [], categorical: [Int32] = [], tokens: [Int32] = []
         numeric.reserveCapacity(rows.count * variants * numericCount)
         categorical.reserveCapacity(rows.count * variants * categoricalCount)
+        tokens.reserveCapacity(rows.count * variants * tokenWidth)
         for row in rows {
             let rowNumeric = data.numeric[row * numericCount..<(row + 1) * numericCount]
             let rowCategorical = data.categorical[row * categoricalCount..<(row + 1) * categoricalCount]
-            numeric += rowNumeric
-            categorical += rowCategorical
-            for index in 0..<categoricalCount {
+            let rowTokens = data.tokens[row * tokenWidth..<(row + 1) * tokenWidth]
+            func copy() {
                 numeric += rowNumeric
                 categorical += rowCategorical
+                tokens += rowTokens
+            }
+            copy()
+            for index in 0..<categoricalCount {
+                copy()
                 categorical[categorical.count - categoricalCount + index] = neutralCodes[index]
             }
+            var slot = 0
+            for feature in schema.text {
+                copy()
+                let start = tokens.count - tokenWidth + slot
+                tokens.replaceSubrange(start..<(start + feature.slots), with: repeatElement(0, count: feature.slots))
+                slot += feature.slots
+            }
             for index in 0..<numericCount {
-                numeric += rowNumeric
-                categorical += rowCategorical
+                copy()
                 numeric[numeric.count - numericCount + index] = neutralNumbers[index]
             }
         }
         let count = rows.count * variants
-        let scored = Dataset(schema: schema, taskNames: data.taskNames, numeric: numeric, categorical: categorical,
+        let scored = Dataset(schema: schema, taskNames: data.taskNames, numeric: numeric, categorical: categorical, tokens: tokens,
                              labels: data.taskNames.map { _ in [Float](repeating: 0, count: count) })
         let predictions = Predictor.predict(model, on: scored, workers: workers)
         return (0..<rows.count).map { row in

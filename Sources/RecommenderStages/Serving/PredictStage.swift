@@ -48,7 +48,7 @@ struct PredictStage: BuiltinStage {
 
 /// Candidate rows: a user's features from their latest training row, an
 /// item's features from its latest row, other (context) features at their
-/// most common value.
+/// most common value (no text for a text feature).
 struct Candidates {
     let transform: FeatureTransform
     let history: Table
@@ -107,7 +107,7 @@ struct Candidates {
         var table = Table()
         table["key.user"] = .string(pairs.map(\.user))
         table["key.item"] = .string(pairs.map(\.item))
-        for name in history.names where name.hasPrefix("cat.") || name.hasPrefix("num.") || name.hasPrefix("keep.") {
+        for name in history.names where ["cat.", "num.", "text.", "keep."].contains(where: name.hasPrefix) {
             let raw = name.split(separator: ".", maxSplits: 1).last.map(String.init) ?? name
             let source: (String, String) -> Int? = transform.userFeatures.contains(raw)
                 ? { user, _ in lastUserRow[user] }
