@@ -294,6 +294,7 @@ public enum BuiltinManifests {
               learning_rate: {type: float, default: 0.005, min: 0, max: 1, doc: "two_tower: Adam's step size"}
               seed: {type: int, default: 7, min: 0, doc: "two_tower: seed of the weights and the shuffles"}
               max_items: {type: int, default: 20000, min: 1, doc: "ease: refuse a larger catalog (the n x n inverse takes 8 n^2 bytes)"}
+              owner_column: {type: string, default: "", doc: "a kept column (features keep) naming each item's owner, e.g. a post's author_id: a user's own items are never their candidates"}
             """#),
         EmbeddedManifest(fileName: "train.yaml", text: #"""
             name: train

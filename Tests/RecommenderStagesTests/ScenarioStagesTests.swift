@@ -99,6 +99,24 @@ struct ScenarioStagesTests {
         }
     }
 
+    @Test func retrieveNeverOffersAUserTheirOwnItems() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        // Post p1 (by u1) is the most popular; u1 must get the others first.
+        let history = Table([("key.user", .string(["u2", "u3", "u4", "u2", "u3", "u4"])), ("key.item", .string(["p1", "p1", "p1", "p2", "p3", "p2"])),
+                             ("keep.author_id", .string(["u1", "u1", "u1", "u3", "u2", "u3"]))])
+        let users = Table([("key.user", .string(["u1", "u3"])), ("key.item", .string(["p9", "p9"]))])
+        let inputs = ["history": try harness.write("history", table: history), "users": try harness.write("users", table: users)]
+        let outputs = try harness.run(RetrieveStage(), params: ["method": .string("popularity"), "owner_column": .string("author_id")], inputs: inputs)
+        let candidates = try TableFolder.read(outputs["candidates"]!)
+        let (who, what) = try candidates.userItemKeys()
+        let offered = Dictionary(grouping: who.indices) { who[$0] }.mapValues { $0.map { what[$0] } }
+        #expect(offered["u1"] == ["p2", "p3"], "u1 wrote p1")
+        #expect(offered["u3"] == nil, "u3 saw p1 and p3 and wrote p2: nothing is left")
+        let plain = try harness.run(RetrieveStage(), params: ["method": .string("popularity")], inputs: inputs, tag: "plain")
+        #expect(try TableFolder.read(plain["candidates"]!).userItemKeys().items.prefix(1) == ["p1"], "without owner_column p1 comes first")
+    }
+
     @Test func evaluateCountsOwnItemsAsSeenAndJudgesByTheChosenQuantity() throws {
         // u1 owns p2: it is never relevant and never in u1's oracle list.
         let test = Table([("key.user", .string(["u1", "u1", "u2"])), ("key.item", .string(["p1", "p2", "p2"])),

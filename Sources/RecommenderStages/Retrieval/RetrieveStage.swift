@@ -13,7 +13,7 @@ struct RetrieveStage: BuiltinStage {
         var candidatesPerUser, neighbours, maxItems: Int
         /// ease's L2 penalty.
         var lambda: Double
-        var weightLabel, segmentColumn: String
+        var weightLabel, segmentColumn, ownerColumn: String
         /// two_tower's settings.
         var towerUnits: [Int]
         var dimension, epochs, batchSize, seed: Int
@@ -22,7 +22,8 @@ struct RetrieveStage: BuiltinStage {
         enum CodingKeys: String, CodingKey {
             case method, lambda, neighbours, dimension, epochs, seed
             case candidatesPerUser = "candidates_per_user", weightLabel = "weight_label", segmentColumn = "segment_column",
-                 towerUnits = "tower_units", batchSize = "batch_size", learningRate = "learning_rate", maxItems = "max_items"
+                 towerUnits = "tower_units", batchSize = "batch_size", learningRate = "learning_rate", maxItems = "max_items",
+                 ownerColumn = "owner_column"
         }
 
         var towerSettings: TwoTowerRetrieval.Settings {
@@ -47,7 +48,13 @@ struct RetrieveStage: BuiltinStage {
             weights = labels.map { $0.isNaN ? 0 : $0 }
         }
         let interactions = Interactions(users: historyUsers, items: historyItems, weights: weights)
-        let seen = try Table.seenItems(in: [history] + (context.input("valid") != nil ? [try context.table("valid")] : []))
+        var seen = try Table.seenItems(in: [history] + (context.input("valid") != nil ? [try context.table("valid")] : []))
+        if !params.ownerColumn.isEmpty {
+            // A user's own items (their posts) are never their candidates.
+            for (user, items) in try RankingEvaluation.ownedItems(in: [fullHistory], column: params.ownerColumn) {
+                seen[user, default: []].formUnion(items)
+            }
+        }
         let targets = Array(Set(try context.table("users").userItemKeys().users)).sorted()
         let count = params.candidatesPerUser
         let method = params.method
