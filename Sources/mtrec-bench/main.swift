@@ -25,6 +25,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Rows to generate for training when no files are given (the test set gets a quarter).")
     var rows = 200_000
     @Option var seed: UInt64 = 1234
+    @Option(help: "Timed prediction passes over the test rows (after one warm-up); the median is reported.")
+    var predictPasses = 3
     @Option(help: "dense (64 numeric features, the peers' data) or categorical (8 categorical features with 100 to 100,000 ids, embeddings of 16, and 16 numeric).")
     var workload = "dense"
     @Flag(help: "Print one JSON object.")
@@ -75,7 +77,7 @@ struct Bench: ParsableCommand {
         _ = Predictor.predict(network, on: testData)
         var predictSeconds: [Double] = []
         var predictions: [[Float]] = []
-        for _ in 0..<3 {
+        for _ in 0..<max(predictPasses, 1) {
             let start = DispatchTime.now()
             predictions = Predictor.predict(network, on: testData)
             predictSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)

@@ -73,6 +73,52 @@ struct PredictorTests {
         #expect(seen.withLock { $0 } == [1, 1], "the first section to end must not restore the count under the other")
     }
 
+    /// A one-thread section stops OpenBLAS's workers unless a multi-threaded
+    /// call is running; products before, during and after, on two threads
+    /// and on one, all give the naive product.
+    @Test func productsStayRightWhileSectionsStopOpenBLASsWorkers() {
+        let product = NaiveProduct(m: 96, k: 80, n: 112)
+        let wrong = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for round in 0..<25 {
+                let right = worker % 2 == 0 ? BLAS.withOneThread { product.isRight() } : product.isRight()
+                let alsoOutside = round % 5 != 0 || BLAS.outsideOneThreadSections { product.isRight() }
+                if !right || !alsoOutside { wrong.withLock { $0 += 1 } }
+            }
+        }
+        #expect(wrong.withLock { $0 } == 0)
+        #expect(product.isRight())
+    }
+
+    /// Inputs, read-only once made, and their product computed by loops.
+    struct NaiveProduct: @unchecked Sendable {
+        let a: Tensor, b: Tensor
+        let expected: [Float]
+
+        init(m: Int, k: Int, n: Int) {
+            a = Tensor(rows: m, cols: k)
+            b = Tensor(rows: k, cols: n)
+            for index in 0..<a.count { a.data[index] = Float(index % 7) - 3 }
+            for index in 0..<b.count { b.data[index] = Float(index % 5) * 0.5 - 1 }
+            var expected = [Float](repeating: 0, count: m * n)
+            for row in 0..<m {
+                for column in 0..<n {
+                    var sum: Float = 0
+                    for inner in 0..<k { sum += a.data[row * k + inner] * b.data[inner * n + column] }
+                    expected[row * n + column] = sum
+                }
+            }
+            self.expected = expected
+        }
+
+        /// sgemm (on however many threads OpenBLAS has now) gives the loops' product exactly (small integers and halves).
+        func isRight() -> Bool {
+            let c = Tensor(rows: a.rows, cols: b.cols)
+            BLAS.gemm(a, b, into: c)
+            return (0..<c.count).allSatisfy { c.data[$0] == expected[$0] }
+        }
+    }
+
     @Test func aReplicaHasTheSameWeightsButItsOwnStorage() throws {
         let (model, _) = try trainedModel(.ple)
         let replica = model.inferenceReplica()

@@ -25,10 +25,10 @@ public enum LinearAlgebra {
         var size = Int32(n), lead = Int32(n), info: Int32 = 0
         // Row-major upper is column-major lower: ask for "L" and read the upper triangle back.
         var triangle = CChar(UInt8(ascii: "L"))
-        dpotrf_(&triangle, &size, &inverse, &lead, &info)
+        BLAS.counted { dpotrf_(&triangle, &size, &inverse, &lead, &info) }
         if info > 0 { throw NotPositiveDefinite(order: Int(info)) }
         precondition(info == 0, "dpotrf: argument \(-info) is invalid")
-        dpotri_(&triangle, &size, &inverse, &lead, &info)
+        BLAS.counted { dpotri_(&triangle, &size, &inverse, &lead, &info) }
         if info > 0 { throw NotPositiveDefinite(order: Int(info)) }
         precondition(info == 0, "dpotri: argument \(-info) is invalid")
         // dpotri wrote one triangle (row-major upper: column >= row); mirror it.
