@@ -169,7 +169,7 @@ public enum BuiltinManifests {
             params:
               categorical: {type: "list<string>", refers: column of events, default: [], doc: "columns encoded by vocabulary (or hashing) and embedded; x* means every column starting with x"}
               numeric: {type: "list<string>", refers: column of events, default: [], doc: "numeric columns; x* means every column starting with x"}
-              text: {type: "list<string>", refers: column of events, default: [], doc: "text columns (titles, post text): their words and word pairs are hashed into text_buckets token ids, embedded and averaged inside the model (an embedding bag); new words at predict time work like any other"}
+              text: {type: "list<string>", refers: column of events, default: [], doc: "text columns (titles, post text): their words and word pairs are hashed into text_buckets token ids, embedded and averaged inside the model (an embedding bag); new words at predict time work like any other; list an item's text in item_features too (a user's in user_features), or candidate rows have none"}
               text_buckets: {type: int, default: 4096, min: 1, max: 4194304, doc: "hash buckets of each text feature's tokens"}
               text_slots: {type: int, default: 16, min: 1, max: 256, doc: "tokens kept per text (its words first, then word pairs); the rest are left out"}
               transforms: {type: "map<string, string>", refers: column of events, default: {}, doc: "numeric column -> standardize (default), log1p (then standardized), none, or buckets:N (quantile buckets, embedded)"}
@@ -201,9 +201,9 @@ public enum BuiltinManifests {
               users: {type: table, optional: true, doc: "one row per user: the key column and the user's attributes"}
               items: {type: table, optional: true, doc: "one row per item: the key column and the item's attributes"}
               user_vectors: {type: file, optional: true, doc: "a 2-D .npy of precomputed user vectors (float32/64, int32/64), one row per user; without user_vector_ids its first column is the user id"}
-              user_vector_ids: {type: file, optional: true, doc: "the user id of each row of user_vectors: a 1-D .npy or a text file, one id per line"}
+              user_vector_ids: {type: file, optional: true, doc: "the user id of each row of user_vectors: a 1-D .npy (int32/64, whole floats, or text as numpy saves it) or a text file, one id per line"}
               item_vectors: {type: file, optional: true, doc: "a 2-D .npy of precomputed item vectors (e.g. an image encoder's), one row per item; without item_vector_ids its first column is the item id"}
-              item_vector_ids: {type: file, optional: true, doc: "the item id of each row of item_vectors: a 1-D .npy or a text file, one id per line"}
+              item_vector_ids: {type: file, optional: true, doc: "the item id of each row of item_vectors: a 1-D .npy (int32/64, whole floats, or text as numpy saves it) or a text file, one id per line"}
             outputs:
               events: {type: table, doc: "the events with the side tables' columns added", columns: [{from: [inputs.events, inputs.users, inputs.items, inputs.user_vectors, inputs.item_vectors]}]}
               report: {type: json, doc: "events matched and unmatched per side table and per vector file"}

@@ -35,6 +35,24 @@ struct ScenarioStagesTests {
         #expect(side["eventsWithoutVector"] as? Int == 1 && side["keysWithoutVector"] as? Int == 1 && side["dimensions"] as? Int == 3)
     }
 
+    @Test(arguments: ["<i4", "<f8", "<U3"])
+    func idsFilesAsNumpySavesThem(descriptor: String) throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        let vectors = try matrixFile(harness, "v.npy", rows: 2, columns: 1, doubles: [7, 8])
+        // '<U3': three UTF-32 little-endian code units per id, zero padded.
+        let utf32: [UInt32] = [49, 49, 0, 49, 48, 0]
+        let payload: Data = switch descriptor {
+        case "<i4": [Int32(11), Int32(10)].withUnsafeBufferPointer { Data(buffer: $0) }
+        case "<f8": [11.0, 10.0].withUnsafeBufferPointer { Data(buffer: $0) }
+        default: utf32.withUnsafeBufferPointer { Data(buffer: $0) }
+        }
+        try NumpyFormat.file(descriptor: descriptor, shape: "2,", payload: payload).write(to: URL(fileURLWithPath: harness.path("ids.npy")))
+        let outputs = try harness.run(JoinStage(), inputs: ["events": try harness.write("events", table: Self.events), "item_vectors": vectors,
+                                                            "item_vector_ids": harness.path("ids.npy")])
+        #expect(try TableFolder.read(outputs["events"]!).floats("item_vec_0") == [8, 7, 8, 0])
+    }
+
     @Test func withoutAnIDsFileTheFirstColumnIsTheID() throws {
         let harness = try StageHarness()
         defer { harness.remove() }
@@ -97,6 +115,27 @@ struct ScenarioStagesTests {
         #expect(throws: StageFailure.self) {
             try harness.run(RankStage(), params: ["owner_column": .string("writer")], inputs: input, tag: "no-owner")
         }
+    }
+
+    @Test func coldStartListsLeaveOutAUsersOwnItemsAndMissingColumnValuesCountZero() throws {
+        let harness = try StageHarness()
+        defer { harness.remove() }
+        // u5 has no scored candidates and wrote the most popular post, p1; no candidate row names p1's owner.
+        let scores = Table([("key.user", .string(["u1", "u1"])), ("key.item", .string(["p2", "p3"])),
+                            ("keep.author_id", .string(["u2", "u3"])), ("keep.price", .float([.nan, 2])),
+                            ("score.click", .float([0.9, 0.1]))])
+        let history = Table([("key.user", .string(["u2", "u3", "u4", "u2"])), ("key.item", .string(["p1", "p1", "p1", "p3"])),
+                             ("keep.author_id", .string(["u5", "u5", "u5", "u3"]))])
+        let users = Table([("key.user", .string(["u1", "u5"])), ("key.item", .string(["x", "x"]))])
+        let outputs = try harness.run(RankStage(), params: ["owner_column": .string("author_id"), "expression": .string("click * price"),
+                                                            "columns": .strings(["price"])],
+                                      inputs: ["scores": try harness.write("scores", table: scores), "history": try harness.write("history", table: history),
+                                               "users": try harness.write("users", table: users)])
+        let text = try String(contentsOf: outputs["recommendations"]!, encoding: .utf8)
+        let lists = try EvaluateStage.lists(in: outputs["recommendations"]!)
+        #expect(lists["u5"] == ["p3"], "the cold user's own post p1 is left out of the popular items")
+        #expect(lists["u1"] == ["p3", "p2"], "p2's missing price makes its score 0, below p3's 0.2")
+        #expect(!text.contains("nan"), "\(text)")
     }
 
     @Test func retrieveNeverOffersAUserTheirOwnItems() throws {

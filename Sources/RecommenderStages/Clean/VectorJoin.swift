@@ -51,17 +51,60 @@ struct VectorJoin {
         return try VectorJoin(matrix: matrix, ids: ids, firstColumn: 0, name: name).checked()
     }
 
-    /// A 1-D .npy (numbers or text) or a text file with one id per line.
+    /// A 1-D .npy (int32/64, float32/64 holding whole numbers, bytes '|S' or
+    /// unicode '<U' text, as numpy saves a list of ids) or a text file with
+    /// one id per line.
     static func readIDs(_ url: URL) throws -> [String] {
         let data = try Data(contentsOf: url)
-        if url.pathExtension == "npy" {
-            let column = try NumpyFormat.decode(data, file: url.lastPathComponent)
-            return (0..<column.count).map(column.text)
-        }
+        if url.pathExtension == "npy" { return try npyIDs(data, file: url.lastPathComponent) }
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
         if lines.last == "" { lines.removeLast() }
         return lines
+    }
+
+    private static func npyIDs(_ data: Data, file: String) throws -> [String] {
+        let (descriptor, shape, start, bytes) = try NumpyFormat.parseHeader(data, file: file, dimensions: 1)
+        let count = shape[0]
+        func values<T>(_ type: T.Type, width: Int = MemoryLayout<T>.size) throws -> [T] {
+            guard start + count * width <= bytes.count else { throw NumpyFormat.FormatError.invalid(file, reason: "truncated data") }
+            return bytes[start..<(start + count * width)].withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+        }
+        func whole(_ value: Double, _ row: Int) throws -> String {
+            guard value == value.rounded(), abs(value) < 9e15 else {
+                throw StageFailure("\(file): id \(row) is \(value), not a whole number")
+            }
+            return String(Int64(value))
+        }
+        func text(width: Int, decode: (ArraySlice<UInt8>) -> String) throws -> [String] {
+            guard start + count * width <= bytes.count else { throw NumpyFormat.FormatError.invalid(file, reason: "truncated data") }
+            return (0..<count).map { decode(bytes[(start + $0 * width)..<(start + ($0 + 1) * width)]) }
+        }
+        switch descriptor {
+        case "<i8": return try values(Int64.self).map { String($0) }
+        case "<i4": return try values(Int32.self).map { String($0) }
+        case "<f8": return try values(Double.self).enumerated().map { try whole($1, $0) }
+        case "<f4": return try values(Float.self).enumerated().map { try whole(Double($1), $0) }
+        case let bytesType where bytesType.hasPrefix("|S"):
+            guard let width = Int(bytesType.dropFirst(2)), width > 0 else { throw NumpyFormat.FormatError.invalid(file, reason: "bad descr \(bytesType)") }
+            return try text(width: width) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        case let unicode where unicode.hasPrefix("<U"):
+            // numpy's str arrays: UTF-32 little-endian, padded with zeros.
+            guard let characters = Int(unicode.dropFirst(2)), characters > 0 else { throw NumpyFormat.FormatError.invalid(file, reason: "bad descr \(unicode)") }
+            return try text(width: 4 * characters) { slice in
+                var scalars = String.UnicodeScalarView()
+                var index = slice.startIndex
+                while index < slice.endIndex {
+                    let value = UInt32(slice[index]) | UInt32(slice[index + 1]) << 8 | UInt32(slice[index + 2]) << 16 | UInt32(slice[index + 3]) << 24
+                    if value == 0 { break }
+                    if let scalar = Unicode.Scalar(value) { scalars.append(scalar) }
+                    index += 4
+                }
+                return String(scalars)
+            }
+        default:
+            throw StageFailure("\(file): ids of dtype \(descriptor) are not read; save them as int32/int64, whole floats, or text ('|S' or '<U')")
+        }
     }
 
     private func checked() throws -> VectorJoin {

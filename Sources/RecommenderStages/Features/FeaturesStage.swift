@@ -66,6 +66,10 @@ struct FeaturesStage: BuiltinStage {
         let logged = train.rows(train.loggedRows)
         var transform = try fit(logged, params)
         transform.warnings += LeakageCheck.warnings(logged, transform: transform, threshold: params.leakageThreshold)
+        let describing = params.userFeatures + params.itemFeatures
+        for name in params.text where !describing.isEmpty && !describing.contains(name) {
+            transform.warnings.append("text '\(name)' is in neither user_features nor item_features: candidate rows (predict's candidates, serve, explain) will have no text for it")
+        }
         for warning in transform.warnings { context.log("warning: \(warning)") }
 
         var encodedTrain = try transform.encode(train)

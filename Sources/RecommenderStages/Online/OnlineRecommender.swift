@@ -129,7 +129,7 @@ public final class OnlineRecommender: Sendable {
             categories = [:]
         }
         itemValues = try RankStage.itemColumns(settings.columns, in: history, tasks: tasks).map { name, column in
-            (name, lastItemRow.mapValues { column.number($0) ?? .nan })
+            (name, lastItemRow.compactMapValues { row in column.number(row).flatMap { $0.isFinite ? $0 : nil } })
         }
         if settings.ownerColumn.isEmpty {
             owned = [:]

@@ -78,7 +78,10 @@ struct RankStage: BuiltinStage {
                 if let retrieval, let (low, high) = retrievalRange {
                     values["retrieval"] = high > low ? Double((retrieval[row] - low) / (high - low)) : 1
                 }
-                for (name, column) in itemColumns { values[name] = column.number(row) ?? .nan }
+                // A missing value leaves the name out: the expression reads it as missing (0), never NaN.
+                for (name, column) in itemColumns {
+                    if let value = column.number(row), value.isFinite { values[name] = value }
+                }
                 return (row, expression.evaluate(values))
             }.sorted { $0.score != $1.score ? $0.score > $1.score : items[$0.row] < items[$1.row] }
             var chosen: [(row: Int, score: Double)] = [], perCategory: [String: Int] = [:], used: Set<String> = []
@@ -100,8 +103,8 @@ struct RankStage: BuiltinStage {
         // Cold start: users to serve who have no scored candidates get the most popular items.
         var fallbackUsers = 0
         if context.input("users") != nil, case .string(let wanted)? = try context.table("users")["key.user"] {
-            var ownerOfItem: [String: String] = [:]
-            if let ownerColumn { for row in 0..<scores.rowCount { ownerOfItem[items[row]] = ownerColumn.text(row) } }
+            // Owners of every training item, as serve finds them: a popular item need not be anyone's candidate.
+            let ownerOfItem = try ownersInHistory(params.ownerColumn, context.input("history") != nil ? interactions.first : nil)
             let popular = popularity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
             for user in Set(wanted).subtracting(rowsByUser.keys).sorted() {
                 fallbackUsers += 1
@@ -114,6 +117,18 @@ struct RankStage: BuiltinStage {
         }
         try (lines.joined(separator: "\n") + "\n").write(to: context.output("recommendations"), atomically: true, encoding: .utf8)
         context.log("rank: top-\(topK) lists for \(rowsByUser.count) users by '\(params.expression)', \(fallbackUsers) users by popularity")
+    }
+
+    /// Each training item's owner (its latest row's `keep.COLUMN`); empty without an owner column or history.
+    private func ownersInHistory(_ column: String, _ history: Table?) throws -> [String: String] {
+        guard !column.isEmpty, let history else { return [:] }
+        guard let owners = history["keep.\(column)"] else {
+            throw StageFailure("owner_column needs the owner column kept by features (keep: [\(column)])")
+        }
+        let items = try history.userItemKeys().items
+        var ownerOfItem: [String: String] = [:]
+        for row in 0..<history.rowCount { ownerOfItem[items[row]] = owners.text(row) }
+        return ownerOfItem
     }
 
     /// The kept item columns (`keep.NAME`) an expression may read by name,
