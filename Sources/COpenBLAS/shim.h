@@ -6,7 +6,3 @@
    same either way. */
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
-
-/* Stops OpenBLAS's worker threads; the next multi-threaded call starts them
-   again. Exported by OpenBLAS (it calls it itself around fork). */
-void blas_thread_shutdown_(void);

@@ -71,7 +71,7 @@ public enum BLAS {
             // instead of 3.1M, depending on how soon it followed training).
             // Stopped here, they start again with the next multi-threaded call.
             calls.lock.withLock {
-                if sections.saved > 1 && calls.running == 0 { blas_thread_shutdown_() }
+                if sections.saved > 1 && calls.running == 0 { stopWorkers?() }
                 calls.restoredCount = nil
                 openblas_set_num_threads(1)
             }
@@ -110,6 +110,16 @@ public enum BLAS {
     }
 
     private static let sections = Sections()
+
+    /// OpenBLAS's `blas_thread_shutdown_` (it calls it itself around fork):
+    /// stops its worker threads; the next multi-threaded call starts them
+    /// again. Looked up when first needed, since a serial build of OpenBLAS
+    /// has no workers and need not export it.
+    private static let stopWorkers: (@convention(c) () -> Void)? = {
+        // RTLD_DEFAULT: every library the process has loaded.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)
+    }()
 
     /// OpenBLAS calls running now that may use its worker threads (see `counted`).
     private final class Calls: @unchecked Sendable {
