@@ -66,10 +66,7 @@ struct VectorJoin {
     private static func npyIDs(_ data: Data, file: String) throws -> [String] {
         let (descriptor, shape, start, bytes) = try NumpyFormat.parseHeader(data, file: file, dimensions: 1)
         let count = shape[0]
-        func values<T>(_ type: T.Type, width: Int = MemoryLayout<T>.size) throws -> [T] {
-            guard start + count * width <= bytes.count else { throw NumpyFormat.FormatError.invalid(file, reason: "truncated data") }
-            return bytes[start..<(start + count * width)].withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
-        }
+        func values<T>(_ type: T.Type) throws -> [T] { try NumpyFormat.elements(type, count: count, from: start, in: bytes, file: file) }
         func whole(_ value: Double, _ row: Int) throws -> String {
             guard value == value.rounded(), abs(value) < 9e15 else {
                 throw StageFailure("\(file): id \(row) is \(value), not a whole number")

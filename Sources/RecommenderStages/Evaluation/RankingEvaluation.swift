@@ -24,7 +24,7 @@ struct RankingEvaluation {
         }
         var seen = try Table.seenItems(in: history)
         if let ownerColumn {
-            for (user, items) in try Self.ownedItems(in: history + [test], column: ownerColumn) { seen[user, default: []].formUnion(items) }
+            for (user, items) in try Table.ownedItems(in: history + [test], column: ownerColumn) { seen[user, default: []].formUnion(items) }
         }
         var relevant: [String: Set<String>] = [:]
         for row in testUsers.indices where labels[row] == 1 && seen[testUsers[row]]?.contains(testItems[row]) != true {
@@ -87,21 +87,6 @@ struct RankingEvaluation {
         var positives: [String: Int] = [:]
         for row in train.loggedRows { positives[items[row], default: 0] += labels[row] == 1 ? 1 : 0 }
         return positives.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
-    }
-
-    /// Each user's items by the owner column (a kept column, `keep.NAME`) of
-    /// the tables that have it: a post belongs to its author.
-    static func ownedItems(in tables: [Table], column: String) throws -> [String: Set<String>] {
-        var owned: [String: Set<String>] = [:]
-        var found = false
-        for table in tables {
-            guard let owners = table["keep.\(column)"] else { continue }
-            found = true
-            let items = try table.userItemKeys().items
-            for row in 0..<table.rowCount { owned[owners.text(row), default: []].insert(items[row]) }
-        }
-        guard found else { throw StageFailure("owner_column '\(column)' needs the column kept by features (keep: [\(column)])") }
-        return owned
     }
 
     /// The mean true `quantity` (click, purchase_value, engagement, ...: the

@@ -19,14 +19,18 @@ enum TextTokens {
     }
 
     /// Every row's ids for each text feature, side by side (the `Dataset.tokens` layout).
+    /// Each distinct text is hashed once: candidate rows repeat an item's text for every user.
     static func matrix(_ table: Table, features: [TextFeature]) throws -> [Int32] {
         let width = features.reduce(0) { $0 + $1.slots }
         var tokens = [Int32](repeating: 0, count: table.rowCount * width)
         var start = 0
         for feature in features {
             guard let column = table["text.\(feature.name)"] else { throw StageFailure("the table has no text feature '\(feature.name)'") }
+            var known: [String: [Int32]] = [:]
             for row in 0..<table.rowCount {
-                let ids = Self.ids(column.text(row), buckets: feature.buckets, slots: feature.slots)
+                let text = column.text(row)
+                let ids = known[text] ?? Self.ids(text, buckets: feature.buckets, slots: feature.slots)
+                known[text] = ids
                 for (slot, id) in ids.enumerated() { tokens[row * width + start + slot] = id }
             }
             start += feature.slots

@@ -37,7 +37,7 @@ public final class OnlineRecommender: Sendable {
     /// Each user's own items (owner_column): never in their list.
     private let owned: [String: Set<String>]
     /// The kept item columns rank's expression reads (rank's `columns`), by item.
-    private let itemValues: [(name: String, values: [String: Double])]
+    private let itemValues: [String: [String: Double]]
 
     public struct Recommendations: Encodable, Sendable {
         public enum Source: String, Encodable, Sendable {
@@ -128,17 +128,10 @@ public final class OnlineRecommender: Sendable {
         } else {
             categories = [:]
         }
-        itemValues = try RankStage.itemColumns(settings.columns, in: history, tasks: tasks).map { name, column in
+        itemValues = Dictionary(uniqueKeysWithValues: try RankStage.itemColumns(settings.columns, in: history, tasks: tasks).map { name, column in
             (name, lastItemRow.compactMapValues { row in column.number(row).flatMap { $0.isFinite ? $0 : nil } })
-        }
-        if settings.ownerColumn.isEmpty {
-            owned = [:]
-        } else {
-            guard let column = history["keep.\(settings.ownerColumn)"] else {
-                throw StageFailure("owner_column needs the owner column kept by features (keep: [\(settings.ownerColumn)])")
-            }
-            owned = Dictionary(grouping: lastItemRow.keys) { column.text(lastItemRow[$0]!) }.mapValues(Set.init)
-        }
+        })
+        owned = try Table.ownedItems(in: [history], column: settings.ownerColumn)
         var retrieved: [String: (items: [String], scores: [Float])] = [:]
         if let url = artifacts.candidates {
             let table = try TableFolder.read(url)
@@ -189,8 +182,8 @@ public final class OnlineRecommender: Sendable {
                 switch name {
                 case "popularity": .number(popularity)
                 case "retrieval": retrieval.map { .number($0) } ?? .missing
-                case let column where itemValues.contains { $0.name == column }:
-                    itemValues.first { $0.name == column }!.values[candidates[row]].map { .number($0) } ?? .missing
+                case let column where itemValues[column] != nil:
+                    itemValues[column]![candidates[row]].map { .number($0) } ?? .missing
                 default: tasks.firstIndex(of: name).map { .number(Double(predictions[$0][row])) } ?? .missing
                 }
             }.number ?? 0

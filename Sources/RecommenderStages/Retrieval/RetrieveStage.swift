@@ -49,11 +49,9 @@ struct RetrieveStage: BuiltinStage {
         }
         let interactions = Interactions(users: historyUsers, items: historyItems, weights: weights)
         var seen = try Table.seenItems(in: [history] + (context.input("valid") != nil ? [try context.table("valid")] : []))
-        if !params.ownerColumn.isEmpty {
-            // A user's own items (their posts) are never their candidates.
-            for (user, items) in try RankingEvaluation.ownedItems(in: [fullHistory], column: params.ownerColumn) {
-                seen[user, default: []].formUnion(items)
-            }
+        // A user's own items (their posts) are never their candidates.
+        for (user, items) in try Table.ownedItems(in: [fullHistory], column: params.ownerColumn) {
+            seen[user, default: []].formUnion(items)
         }
         let targets = Array(Set(try context.table("users").userItemKeys().users)).sorted()
         let count = params.candidatesPerUser

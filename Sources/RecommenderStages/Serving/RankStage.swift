@@ -43,12 +43,11 @@ struct RankStage: BuiltinStage {
             throw StageFailure("max_per_category needs the category column kept by features (keep: [\(params.categoryColumn)])")
         }
         let taskColumns = tasks.map { scores.floats("score.\($0)")! }
-        let ownerColumn = params.ownerColumn.isEmpty ? nil : scores["keep.\(params.ownerColumn)"]
-        if !params.ownerColumn.isEmpty, ownerColumn == nil {
-            throw StageFailure("owner_column needs the owner column kept by features (keep: [\(params.ownerColumn)])")
-        }
 
         let interactions = try ["history", "valid"].filter { context.input($0) != nil }.map { try context.table($0) }
+        // Owners from the scores (candidate rows) and the training rows (the cold-start lists' popular items).
+        let historyTables = context.input("history") != nil ? Array(interactions.prefix(1)) : []
+        let owned = try Table.ownedItems(in: [scores] + historyTables, column: params.ownerColumn)
         let seen = try Table.seenItems(in: interactions)
         // Popularity (the cold-start lists) counts training rows only.
         var popularity: [String: Int] = [:]
@@ -87,7 +86,7 @@ struct RankStage: BuiltinStage {
             var chosen: [(row: Int, score: Double)] = [], perCategory: [String: Int] = [:], used: Set<String> = []
             for candidate in ranked where chosen.count < topK {
                 let item = items[candidate.row]
-                if used.contains(item) || (excludeSeen && seen[user]?.contains(item) == true) || ownerColumn?.text(candidate.row) == user { continue }
+                if used.contains(item) || (excludeSeen && seen[user]?.contains(item) == true) || owned[user]?.contains(item) == true { continue }
                 if cap > 0, let category = categoryColumn?.text(candidate.row) {
                     if perCategory[category, default: 0] >= cap { continue }
                     perCategory[category, default: 0] += 1
@@ -103,12 +102,10 @@ struct RankStage: BuiltinStage {
         // Cold start: users to serve who have no scored candidates get the most popular items.
         var fallbackUsers = 0
         if context.input("users") != nil, case .string(let wanted)? = try context.table("users")["key.user"] {
-            // Owners of every training item, as serve finds them: a popular item need not be anyone's candidate.
-            let ownerOfItem = try ownersInHistory(params.ownerColumn, context.input("history") != nil ? interactions.first : nil)
             let popular = popularity.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
             for user in Set(wanted).subtracting(rowsByUser.keys).sorted() {
                 fallbackUsers += 1
-                let picks = popular.filter { !(excludeSeen && seen[user]?.contains($0) == true) && ownerOfItem[$0] != user }.prefix(topK)
+                let picks = popular.filter { !(excludeSeen && seen[user]?.contains($0) == true) && owned[user]?.contains($0) != true }.prefix(topK)
                 let empty = Array(repeating: "", count: tasks.count).joined(separator: ",")
                 for (rank, item) in picks.enumerated() {
                     lines.append("\(user),\(rank + 1),\(item),\(popularity[item]!),\(empty),popularity")
@@ -117,18 +114,6 @@ struct RankStage: BuiltinStage {
         }
         try (lines.joined(separator: "\n") + "\n").write(to: context.output("recommendations"), atomically: true, encoding: .utf8)
         context.log("rank: top-\(topK) lists for \(rowsByUser.count) users by '\(params.expression)', \(fallbackUsers) users by popularity")
-    }
-
-    /// Each training item's owner (its latest row's `keep.COLUMN`); empty without an owner column or history.
-    private func ownersInHistory(_ column: String, _ history: Table?) throws -> [String: String] {
-        guard !column.isEmpty, let history else { return [:] }
-        guard let owners = history["keep.\(column)"] else {
-            throw StageFailure("owner_column needs the owner column kept by features (keep: [\(column)])")
-        }
-        let items = try history.userItemKeys().items
-        var ownerOfItem: [String: String] = [:]
-        for row in 0..<history.rowCount { ownerOfItem[items[row]] = owners.text(row) }
-        return ownerOfItem
     }
 
     /// The kept item columns (`keep.NAME`) an expression may read by name,

@@ -16,6 +16,23 @@ extension Table {
         return flags.indices.filter { flags[$0] != 1 }
     }
 
+    /// Each user's own items by the owner column (a kept column, `keep.NAME`)
+    /// of the tables that have it: a post belongs to its author. Empty for an
+    /// empty column name; an error when no table keeps the column.
+    static func ownedItems(in tables: [Table], column: String) throws -> [String: Set<String>] {
+        guard !column.isEmpty else { return [:] }
+        var owned: [String: Set<String>] = [:]
+        var found = false
+        for table in tables {
+            guard let owners = table["keep.\(column)"] else { continue }
+            found = true
+            let items = try table.userItemKeys().items
+            for row in 0..<table.rowCount { owned[owners.text(row), default: []].insert(items[row]) }
+        }
+        guard found else { throw StageFailure("owner_column '\(column)' needs the column kept by features (keep: [\(column)])") }
+        return owned
+    }
+
     /// Each user's items over the logged rows of `tables`: what a list leaves out.
     static func seenItems(in tables: [Table]) throws -> [String: Set<String>] {
         var seen: [String: Set<String>] = [:]

@@ -121,6 +121,13 @@ enum NumpyFormat {
         return (descriptor, dimensions, headerStart + headerLength, bytes)
     }
 
+    /// `count` values of `T` stored one after another from `start` in `bytes`.
+    static func elements<T>(_ type: T.Type, count: Int, from start: Int, in bytes: [UInt8], file: String) throws -> [T] {
+        let width = MemoryLayout<T>.size
+        guard start + count * width <= bytes.count else { throw FormatError.invalid(file, reason: "truncated data") }
+        return bytes[start..<(start + count * width)].withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+    }
+
     static func decode(_ data: Data, file: String) throws -> Column {
         let (descriptor, count, start, bytes) = try parseHeader(data, file: file)
         func payload(width: Int) throws -> ArraySlice<UInt8> {
@@ -128,12 +135,8 @@ enum NumpyFormat {
             return bytes[start..<(start + count * width)]
         }
         switch descriptor {
-        case "<f4":
-            let raw = try payload(width: 4)
-            return .float(raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
-        case "<i8":
-            let raw = try payload(width: 8)
-            return .int(raw.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) })
+        case "<f4": return .float(try elements(Float.self, count: count, from: start, in: bytes, file: file))
+        case "<i8": return .int(try elements(Int64.self, count: count, from: start, in: bytes, file: file))
         case let text where text.hasPrefix("|S"):
             guard let width = Int(text.dropFirst(2)) else { throw FormatError.invalid(file, reason: "bad descr \(text)") }
             let raw = Array(try payload(width: width))

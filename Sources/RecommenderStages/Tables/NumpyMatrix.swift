@@ -22,11 +22,7 @@ public struct NumpyMatrix: Equatable, Sendable {
         let file = url.lastPathComponent
         let (descriptor, shape, start, bytes) = try NumpyFormat.parseHeader(try Data(contentsOf: url), file: file, dimensions: 2)
         let count = shape[0] * shape[1]
-        func payload<T>(_ type: T.Type) throws -> [T] {
-            let width = MemoryLayout<T>.size
-            guard start + count * width <= bytes.count else { throw NumpyFormat.FormatError.invalid(file, reason: "truncated data") }
-            return bytes[start..<(start + count * width)].withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
-        }
+        func payload<T>(_ type: T.Type) throws -> [T] { try NumpyFormat.elements(type, count: count, from: start, in: bytes, file: file) }
         let values: [Float] = switch descriptor {
         case "<f4": try payload(Float.self)
         case "<f8": try payload(Double.self).map(Float.init)
