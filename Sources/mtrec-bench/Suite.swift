@@ -3,6 +3,11 @@ import Foundation
 import MultiTaskLearning
 import RecommenderStages
 
+/// The suite's figures that can be measured alone (`--only`).
+enum SuiteFigure: String, ExpressibleByArgument {
+    case csv, noop
+}
+
 /// Every figure of the performance targets, measured one after the other in
 /// this process or in child processes, printed as one JSON object (or lines).
 struct Suite {
@@ -73,6 +78,20 @@ struct Suite {
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
         } else {
             printLines(results)
+        }
+    }
+
+    /// One figure alone, for work on one part.
+    func runOne(_ figure: SuiteFigure) throws {
+        switch figure {
+        case .csv:
+            let csv = try ingest()
+            print(String(format: "CSV ingestion: %.1f MB in %.3f s = %.1f MB/s (%d rows, %d rejected)", csv.megabytes, csv.seconds,
+                         csv.megabytes_per_s, csv.rows, csv.rejected_rows))
+        case .noop:
+            guard let noop = try noopRerun() else { return }
+            print(String(format: "no-op rerun of %@: median %.1f ms, min %.1f ms over %d runs", noop.pipeline, noop.median_ms,
+                         noop.min_ms, noop.runs))
         }
     }
 

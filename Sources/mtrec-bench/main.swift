@@ -42,6 +42,8 @@ struct Bench: ParsableCommand {
     var pipeline = "pipelines/quickstart.yaml"
     @Option(help: "Suite: how many all-cached reruns to time.")
     var noopRepeats = 30
+    @Option(help: "Measure one of the suite's figures alone: csv (ingestion of --csv or --train) or noop (the all-cached rerun).")
+    var only: SuiteFigure?
 
     func run() throws {
         guard let kind = ModelKind(rawValue: model), kind != .esmm else {
@@ -49,6 +51,10 @@ struct Bench: ParsableCommand {
         }
         guard ["dense", "categorical"].contains(workload) else { throw ValidationError("--workload must be dense or categorical") }
         BLAS.setThreads(threads)
+        if let only {
+            try Suite(bench: self).runOne(only)
+            return
+        }
         if suite {
             try Suite(bench: self).run()
             return

@@ -40,7 +40,7 @@ struct DelimitedReadingTests {
     func flattened(_ scan: DelimitedScan) -> [String] {
         scan.parts.enumerated().flatMap { index, part in
             part.lines.indices.map { row in
-                "\(scan.linesBefore[index] + part.lines[row]) \(part.rowStarts[row]) \(part.fieldCounts[row]) "
+                "\(scan.linesBefore[index] + part.lines[row]) \(part.rowStarts[row])-\(part.rowEnds[row]) \(part.fieldCounts[row]) "
                     + (0..<part.columns).map { "\(part.kind(row: row, slot: $0)):\(part.value(row: row, slot: $0))" }.joined(separator: ",")
             }
         }
@@ -75,8 +75,83 @@ struct DelimitedReadingTests {
             // Blank lines count (row 0 is line 1 and blank); the quoted field is text; the last row's NA is missing.
             #expect(whole.count == 500 - 72 + 1)
             // Row 1 is line 2, starting after the 3 bytes of the blank line "  \n".
-            #expect(whole[0] == "2 3 3 number:1.0,notANumber:0.0,number:0.25")
+            #expect(whole[0] == "2 3-20 3 number:1.0,notANumber:0.0,number:0.25")
             #expect(whole.last!.hasSuffix("2 notANumber:0.0,missing:0.0,missing:0.0"))
+        }
+    }
+
+    /// Numbers inside a longer text, as a scan meets them: followed by a
+    /// delimiter and more bytes, so that the eight-bytes-at-a-time digit
+    /// reading runs. Every field read as a number must equal strtod's reading of it.
+    @Test func numbersInsideALineMatchStrtodBitForBit() {
+        var random = SystemRandomNumberGenerator()
+        var texts = ["12345678", "123456789", "1234567890123456789", "12345678901234567890", "0.12345678", "-87654321.1234567",
+                     "99999999", "00000000.00000001", "1.2345678e-5", "7", "-0", "1e22", "123456789012345678e4"]
+        for _ in 0..<3_000 {
+            let value = Double.random(in: -1e6...1e6, using: &random) * pow(10, Double(Int.random(in: -12...12, using: &random)))
+            texts.append(String(format: ["%.17g", "%.6f", "%.3e", "%.0f", "%g", "%.9f", "%.12f"].randomElement(using: &random)!, value))
+        }
+        let line = texts.joined(separator: ";") + "\n"
+        let bytes = Array(line.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            let splitter = LineSplitter(bytes: buffer, delimiter: UInt8(ascii: ";"), trim: false)
+            let scan = DelimitedScan.read(0..<buffer.count, splitter: splitter, columns: Array(texts.indices), expectedFields: texts.count,
+                                          missing: MissingMarkers([""]), parts: 1)
+            let part = scan.parts[0]
+            let disagreements = texts.indices.filter { slot in
+                let expected = strtodWhole(texts[slot])
+                let actual = part.kind(row: 0, slot: slot) == .number ? part.value(row: 0, slot: slot) : nil
+                return expected?.bitPattern != actual?.bitPattern
+            }
+            #expect(disagreements.isEmpty, "differ from strtod on: \(disagreements.prefix(10).map { texts[$0] })")
+        }
+    }
+
+    /// The fused one-pass reader must give exactly what splitting each line
+    /// and parsing each field gives, on lines made to trip it: quotes, spaces,
+    /// tabs, carriage returns, blank lines, empty and missing fields, short
+    /// and long rows, text, numbers only strtod reads, a delimiter at a line's end.
+    @Test(arguments: [(",", true, ["", "NA", "?"]), (";", false, ["", "NA"]), ("\t", true, ["-999", "n/a"]), (".", true, [""]),
+                      (",", true, ["0"])])
+    func fusedReadingEqualsSplittingThenParsing(delimiter: String, trim: Bool, markers: [String]) {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["1", "-2.5", "0.000001", "12345678.87654321", "1e5", "1E-3", "-0", "+7", "NA", "?", "-999", "n/a", "0", "",
+                      " 3 ", "  ", "\"4\"", "\"a,b\"", "\"x\"\"y\"", "abc", "1.2.3", "0x1A", "inf", "nan", "12345678901234567890123",
+                      "1e400", "3\r", "\t5", "1 2", "7e", "5.", ".5", "1,5"]
+        var text = ""
+        for _ in 0..<400 {
+            switch Int.random(in: 0..<12, using: &random) {
+            case 0: text += "\n"
+            case 1: text += "   \t \r\n"
+            case 2: text += " " + (0..<3).map { _ in pieces.randomElement(using: &random)! }.joined(separator: delimiter) + "\n"
+            default:
+                let count = [3, 3, 3, 2, 4, 5].randomElement(using: &random)!
+                text += (0..<count).map { _ in pieces.randomElement(using: &random)! }.joined(separator: delimiter)
+                text += ["\n", "\r\n", delimiter + "\n", "\r\n"].randomElement(using: &random)!
+            }
+        }
+        text += "9" + delimiter + "8\r"  // no final line feed
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            let splitter = LineSplitter(bytes: buffer, delimiter: Character(delimiter).asciiValue!, trim: trim)
+            func scan(fused: Bool, parts: Int, columns: [Int]) -> [String] {
+                let scanned = DelimitedScan.read(0..<buffer.count, splitter: splitter, columns: columns, expectedFields: 3,
+                                                 missing: MissingMarkers(Set(markers)), parts: parts, fused: fused)
+                let tallies = columns.indices.map { slot in
+                    let tally = scanned.parts.reduce(into: ColumnTally()) { $0.add($1.tallies[slot]) }
+                    return "\(tally.missing) \(tally.numbers) \(tally.notNumbers) \(tally.allWhole)"
+                }
+                return flattened(scanned) + tallies
+            }
+            for columns in [[0, 1, 2], [2, 0], [1, 4]] {
+                let general = scan(fused: false, parts: 1, columns: columns)
+                #expect(general.count > 300)
+                for parts in [1, 3] {
+                    let fused = scan(fused: true, parts: parts, columns: columns)
+                    let firstDifference = zip(general, fused).first { $0 != $1 }
+                    #expect(firstDifference == nil && fused.count == general.count, "columns \(columns), \(parts) parts: \(firstDifference.map { "\($0) vs \($1)" } ?? "counts differ")")
+                }
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ struct DelimitedFile {
     var maxFieldBytes = 1 << 20
 
     func read(_ url: URL) throws -> (table: Table, rejected: [RejectedRow]) {
-        let contents = try Self.contents(of: url)
+        let contents = try FileBytes(url)
         guard let separator = delimiter.asciiValue else { throw StageFailure("the delimiter must be one ASCII character") }
         return try contents.withUnsafeBufferPointer { bytes in
             try read(LineSplitter(bytes: bytes, delimiter: separator, trim: trim), file: url.path)
@@ -211,43 +211,5 @@ struct DelimitedFile {
             line += 1
         }
         return nil
-    }
-
-    /// A plain file's bytes, read straight into the array (no intermediate Data copy).
-    static func readWhole(_ url: URL) throws -> [UInt8] {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw StageFailure("cannot read \(url.path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw StageFailure("cannot read \(url.path): \(String(cString: strerror(errno)))") }
-        var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: Int(info.st_size)) { buffer, count in
-            while count < buffer.count {
-                let got = Foundation.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
-                if got < 0, errno == EINTR { continue }
-                guard got > 0 else {
-                    if got < 0 { failure = errno }
-                    break
-                }
-                count += got
-            }
-        }
-        guard failure == 0 else { throw StageFailure("cannot read \(url.path): \(String(cString: strerror(failure)))") }
-        return bytes
-    }
-
-    /// The file's bytes (decompressed with gzip when .gz), without a UTF-8 byte-order
-    /// mark, which would otherwise become part of the first column's name.
-    static func contents(of url: URL) throws -> [UInt8] {
-        var bytes = try rawContents(of: url)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        return bytes
-    }
-
-    private static func rawContents(of url: URL) throws -> [UInt8] {
-        guard url.pathExtension == "gz" else { return try readWhole(url) }
-        let gzip = try ChildProcess(["/bin/gzip", "-dc", url.path], stdout: .capture, stderr: .capture)
-        guard gzip.waitUntilExit() == 0 else { throw StageFailure("cannot decompress \(url.path): \(gzip.standardError)") }
-        return gzip.standardOutputBytes
     }
 }

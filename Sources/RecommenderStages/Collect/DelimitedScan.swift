@@ -44,7 +44,7 @@ struct DelimitedScan {
     /// Reads the lines in `range`; `expectedFields` is how many fields a row
     /// must have to count in the tallies (the others will be rejected).
     static func read(_ range: Range<Int>, splitter: LineSplitter, columns: [Int], expectedFields: Int,
-                     missing: MissingMarkers, parts: Int) -> DelimitedScan {
+                     missing: MissingMarkers, parts: Int, fused: Bool = true) -> DelimitedScan {
         let bytes = splitter.bytes
         var cuts = [range.lowerBound]
         for part in 1..<max(parts, 1) {
@@ -58,7 +58,7 @@ struct DelimitedScan {
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { index in
             var part = Part(columns: columns.count)
             part.scan(bounds[index]..<bounds[index + 1], splitter: work.splitter, columns: columns, expectedFields: expectedFields,
-                      missing: work.missing)
+                      missing: work.missing, fused: fused)
             (work.parts.baseAddress! + index).initialize(to: part)
         }
         let scanned = (0..<(bounds.count - 1)).map { (work.parts.baseAddress! + $0).move() }
@@ -69,31 +69,49 @@ struct DelimitedScan {
 }
 
 extension DelimitedScan.Part {
-    mutating func scan(_ range: Range<Int>, splitter: LineSplitter, columns: [Int], expectedFields: Int, missing: MissingMarkers) {
+    /// Reads the lines of `range`; `fused` lets the fast path read the lines it can (tests turn it off to compare).
+    mutating func scan(_ range: Range<Int>, splitter: LineSplitter, columns: [Int], expectedFields: Int, missing: MissingMarkers,
+                       fused: Bool = true) {
         var fields: [FieldSpan] = []
         // One row's parsed columns, appended to the part's arrays in one go.
-        var rowKinds = [ParsedKind](repeating: .missing, count: columns.count), rowValues = [Double](repeating: 0, count: columns.count)
+        let rowKinds = UnsafeMutableBufferPointer<ParsedKind>.allocate(capacity: columns.count)
+        let rowValues = UnsafeMutableBufferPointer<Double>.allocate(capacity: columns.count)
+        defer {
+            rowKinds.deallocate()
+            rowValues.deallocate()
+        }
         let numbers = NumberReader()
+        let fast = FusedLineReader(splitter: splitter, columns: columns, missing: missing, numbers: numbers)
         var lineStart = range.lowerBound, line = 1
         while lineStart < range.upperBound {
-            let (lineEnd, contentEnd) = splitter.lineEnd(from: lineStart, limit: range.upperBound)
-            if lineEnd < range.upperBound { lineBreaks += 1 }
-            if !splitter.isBlank(lineStart, contentEnd) {
+            let lineEnd: Int, contentEnd: Int, fieldCount: Int
+            if fused, let row = fast.read(lineStart, limit: range.upperBound, kinds: rowKinds, values: rowValues) {
+                (lineEnd, contentEnd, fieldCount) = row
+            } else {
+                (lineEnd, contentEnd) = splitter.lineEnd(from: lineStart, limit: range.upperBound)
+                if splitter.isBlank(lineStart, contentEnd) {
+                    if lineEnd < range.upperBound { lineBreaks += 1 }
+                    lineStart = lineEnd + 1
+                    line += 1
+                    continue
+                }
                 splitter.split(lineStart, contentEnd, into: &fields)
-                lines.append(line)
-                rowStarts.append(lineStart)
-                rowEnds.append(contentEnd)
-                fieldCounts.append(fields.count)
+                fieldCount = fields.count
                 for (slot, column) in columns.enumerated() {
                     (rowKinds[slot], rowValues[slot]) = column < fields.count ? Self.parse(fields[column], splitter.bytes, missing, numbers)
                                                                               : (.missing, 0)
                 }
-                if lines.count == 64 { reserveRows(forBytes: range.count, sampledBytes: contentEnd - range.lowerBound) }
-                kinds.append(contentsOf: rowKinds)
-                values.append(contentsOf: rowValues)
-                if fields.count == expectedFields {
-                    for slot in columns.indices { tallies[slot].count(rowKinds[slot], rowValues[slot]) }
-                }
+            }
+            if lineEnd < range.upperBound { lineBreaks += 1 }
+            lines.append(line)
+            rowStarts.append(lineStart)
+            rowEnds.append(contentEnd)
+            fieldCounts.append(fieldCount)
+            if lines.count == 64 { reserveRows(forBytes: range.count, sampledBytes: contentEnd - range.lowerBound) }
+            kinds.append(contentsOf: rowKinds)
+            values.append(contentsOf: rowValues)
+            if fieldCount == expectedFields {
+                for slot in columns.indices { tallies[slot].count(rowKinds[slot], rowValues[slot]) }
             }
             lineStart = lineEnd + 1
             line += 1
