@@ -122,11 +122,15 @@ struct Suite {
         defer { if bench.csv == nil, bench.train == nil { try? FileManager.default.removeItem(atPath: path) } }
         let bytes = Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
         // As compare-peers times pandas: one read to warm the page cache, then the median of three.
-        var summary = try DelimitedIngestion.read(path)
+        guard let delimiter = bench.csvDelimiter.first, bench.csvDelimiter.count == 1 else {
+            throw ValidationError("--csv-delimiter must be one character")
+        }
+        let read = { try DelimitedIngestion.read(path, delimiter: delimiter, header: !bench.csvNoHeader) }
+        var summary = try read()
         var times: [Double] = []
         for _ in 0..<3 {
             let start = DispatchTime.now()
-            summary = try DelimitedIngestion.read(path)
+            summary = try read()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
         }
         let seconds = times.sorted()[1]

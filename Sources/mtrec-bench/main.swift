@@ -38,6 +38,10 @@ struct Bench: ParsableCommand {
     var scalingRows: [Int] = [200_000, 1_000_000, 4_000_000]
     @Option(help: "Suite: the CSV to ingest (default: --train, else generated data written to a temporary file).")
     var csv: String?
+    @Flag(help: "The CSV has no header line (its columns are then named column_1, column_2, ...).")
+    var csvNoHeader = false
+    @Option(help: "The CSV's delimiter.")
+    var csvDelimiter = ","
     @Option(help: "Suite: the pipeline whose all-cached rerun is timed.")
     var pipeline = "pipelines/quickstart.yaml"
     @Option(help: "Suite: how many all-cached reruns to time.")

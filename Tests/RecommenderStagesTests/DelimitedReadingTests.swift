@@ -23,7 +23,8 @@ struct DelimitedReadingTests {
         var texts = ["0", "-0", "+0", "00012", "1.", ".5", "-.5", "1e5", "1E-5", "1e+22", "1e23", "9007199254740993",
                      "12345678901234567890", "0.1", "0.30000000000000004", "3.14159265358979323846", "1e-30", "2.5e-324",
                      "1e", "1e+", ".", "+", "-", "inf", "-Infinity", "nan", "0x1A", "1_000", "1,5", "abc", " 7", "7 ", "1.2.3",
-                     "4e0004", "4e00004", "123456789012345678", "0.0000000000000000000001"]
+                     "4e0004", "4e00004", "123456789012345678", "0.0000000000000000000001",
+                     "INF", "nAn", "in", "na", "nope", "Infinity", "infinit", "Not in universe"]
         for _ in 0..<3_000 {
             let value = Double.random(in: -1e6...1e6, using: &random) * pow(10, Double(Int.random(in: -12...12, using: &random)))
             let format = ["%.17g", "%.6f", "%.3e", "%.0f", "%g", "%.9f"].randomElement(using: &random)!
@@ -153,5 +154,34 @@ struct DelimitedReadingTests {
                 }
             }
         }
+    }
+
+    /// Text columns come out as written, whether their texts repeat (shared
+    /// strings) or are mostly distinct (the sharing gives up after 2,048), on
+    /// both parts of a two-part read, with quoted and missing fields.
+    @Test func textColumnsKeepEveryValue() throws {
+        let categories = ["Private", "State-gov", "Not in universe", "Self-employed, incorporated", "ünïcode"]
+        var expectedRepeated: [String] = [], expectedDistinct: [String] = []
+        var text = "repeated,distinct,number\n"
+        for row in 0..<6_000 {
+            let category = categories[(row * 7) % categories.count]
+            let repeated = row % 13 == 0 ? "" : category
+            let distinct = row % 4 == 0 ? "shared" : "name \(row) \(row * 31)"
+            expectedRepeated.append(repeated)
+            expectedDistinct.append(distinct)
+            let written = repeated.contains(",") ? "\"\(repeated)\"" : (repeated.isEmpty ? "NA" : repeated)
+            text += "\(written),\(distinct),\(row)\n"
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("texts-\(UUID().uuidString).csv")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (table, rejected) = try DelimitedFile().read(file)
+        #expect(rejected.isEmpty)
+        guard case .string(let repeated)? = table["repeated"], case .string(let distinct)? = table["distinct"] else {
+            Issue.record("expected two text columns")
+            return
+        }
+        #expect(repeated == expectedRepeated)
+        #expect(distinct == expectedDistinct)
     }
 }

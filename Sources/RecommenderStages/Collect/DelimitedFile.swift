@@ -39,10 +39,20 @@ struct DelimitedFile {
     var maxFieldBytes = 1 << 20
 
     func read(_ url: URL) throws -> (table: Table, rejected: [RejectedRow]) {
-        let contents = try FileBytes(url)
+        try read(FileBytes(url), file: url.path)
+    }
+
+    func read(_ contents: FileBytes, file: String) throws -> (table: Table, rejected: [RejectedRow]) {
         guard let separator = delimiter.asciiValue else { throw StageFailure("the delimiter must be one ASCII character") }
         return try contents.withUnsafeBufferPointer { bytes in
-            try read(LineSplitter(bytes: bytes, delimiter: separator, trim: trim), file: url.path)
+            try read(LineSplitter(bytes: bytes, delimiter: separator, trim: trim), file: file)
+        }
+    }
+
+    /// How many fields the first non-blank line has (0 for an empty text).
+    static func firstLineFieldCount(_ contents: FileBytes, delimiter: Character) -> Int {
+        contents.withUnsafeBufferPointer { bytes in
+            header(LineSplitter(bytes: bytes, delimiter: delimiter.asciiValue ?? 44, trim: true))?.fields.count ?? 0
         }
     }
 
@@ -182,17 +192,7 @@ struct DelimitedFile {
         let numeric = NumericColumns.build(rows.scan, kept: kept, slots: numericSlots,
                                            asIntegers: Set(numericSlots.filter { types[$0] == .int && tallies[$0].missing == 0 }))
         let textSlots = wanted.indices.filter { types[$0] == .string }
-        var texts = textSlots.map { _ in [String]() }
-        if !textSlots.isEmpty {
-            for part in kept.indices {
-                for row in kept[part] {
-                    let rowFields = rows.fields(part, row)
-                    for (text, slot) in textSlots.enumerated() {
-                        texts[text].append(rows.scan.parts[part].kind(row: row, slot: slot) == .missing ? "" : rowFields[wanted[slot]].text(rows.splitter.bytes))
-                    }
-                }
-            }
-        }
+        let texts = TextColumns.build(rows, kept: kept, slots: textSlots)
         for (slot, index) in wanted.enumerated() {
             table[rows.layout.names[index]] = types[slot] == .string ? .string(texts[textSlots.firstIndex(of: slot)!]) : numeric[slot]!
         }
@@ -200,7 +200,7 @@ struct DelimitedFile {
     }
 
     /// The first non-blank line's fields, its line number and where the next line starts.
-    private static func header(_ splitter: LineSplitter) -> (fields: [FieldSpan], line: Int, bodyStart: Int)? {
+    static func header(_ splitter: LineSplitter) -> (fields: [FieldSpan], line: Int, bodyStart: Int)? {
         var start = 0, line = 1
         while start < splitter.bytes.count {
             let (lineEnd, contentEnd) = splitter.lineEnd(from: start, limit: splitter.bytes.count)

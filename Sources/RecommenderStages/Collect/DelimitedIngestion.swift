@@ -9,10 +9,16 @@ public enum DelimitedIngestion {
         public var rejectedRows: Int
     }
 
-    public static func read(_ path: String, delimiter: Character = ",") throws -> Summary {
+    /// Without a header line the columns are named column_1, column_2, ... as many as the first line has.
+    public static func read(_ path: String, delimiter: Character = ",", header: Bool = true) throws -> Summary {
         var reader = DelimitedFile()
         reader.delimiter = delimiter
-        let (table, rejected) = try reader.read(URL(fileURLWithPath: path))
+        let contents = try FileBytes(URL(fileURLWithPath: path))
+        if !header {
+            reader.hasHeader = false
+            reader.names = (1...max(DelimitedFile.firstLineFieldCount(contents, delimiter: delimiter), 1)).map { "column_\($0)" }
+        }
+        let (table, rejected) = try reader.read(contents, file: path)
         return Summary(rows: table.rowCount, columns: table.columns.count, rejectedRows: rejected.count)
     }
 }

@@ -16,7 +16,13 @@ struct NumberReader {
         if let value = plainDecimal(field) { return value }
         // A letter that cannot start "inf", "infinity" or "nan": text, not a number.
         let first = field[0] | 0x20
-        if first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"), first != UInt8(ascii: "i"), first != UInt8(ascii: "n") { return nil }
+        if first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z") {
+            // Only "inf...", "nan..." (any case) can be a number that starts with a letter.
+            guard field.count >= 3 else { return nil }
+            let start = (first, field[1] | 0x20, field[2] | 0x20)
+            guard start == (UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "f")) || start == (UInt8(ascii: "n"), UInt8(ascii: "a"), UInt8(ascii: "n"))
+            else { return nil }
+        }
         return withStrtod(field)
     }
 
