@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs `mtrec-bench --suite` and, when they are installed, the peer baselines
-(../shared/peers: PyTorch for training and prediction, pandas.read_csv for CSV
-ingestion) one after the other on the same data, and prints every figure with
+(../shared/peers: PyTorch for training and prediction; pandas, pyarrow.csv and
+polars for CSV ingestion, on the peers' training file and the census file) one after the other on the same data, and prints every figure with
 its ratio to the peer.
 
 Usage: benchmarks/compare-peers.py [--models shared_bottom mmoe] [--repeats 1]
@@ -57,18 +57,48 @@ def torch(model):
     return {"train": row("train_steady_per_s"), "predict": row("predict_per_s"), "auc": row("auc"), "mse": row("mse")}
 
 
-def pandas_megabytes_per_s(path):
-    """pandas.read_csv on the same file: one read to warm the page cache, then the median of three."""
-    script = ("import pandas, statistics, sys, time\n"
-              "pandas.read_csv(sys.argv[1])\n"
-              "times = []\n"
-              "for _ in range(3):\n"
-              "    start = time.perf_counter(); pandas.read_csv(sys.argv[1]); times.append(time.perf_counter() - start)\n"
-              "print(statistics.median(times))\n")
-    result = subprocess.run([python, "-c", script, path], capture_output=True, text=True)
-    if result.returncode != 0:
-        return None
-    return os.path.getsize(path) / 1e6 / float(result.stdout.strip())
+def reader_seconds(path, header=True):
+    """Each dataframe reader on the same file: one read to warm the page cache,
+    then the median of three. Files without a header are read as census-style
+    ", "-separated text with "?" for missing (pandas skips the spaces; pyarrow
+    and polars cannot, so their text keeps them)."""
+    script = ("import json, statistics, sys, time\n"
+              "path, header = sys.argv[1], sys.argv[2] == 'header'\n"
+              "readers = {}\n"
+              "try:\n"
+              "    import pandas\n"
+              "    readers['pandas ' + pandas.__version__] = (lambda: pandas.read_csv(path)) if header else (\n"
+              "        lambda: pandas.read_csv(path, header=None, skipinitialspace=True, na_values=['?']))\n"
+              "except ImportError: pass\n"
+              "try:\n"
+              "    import pyarrow, pyarrow.csv\n"
+              "    options = pyarrow.csv.ReadOptions(autogenerate_column_names=not header)\n"
+              "    nulls = pyarrow.csv.ConvertOptions(null_values=['?', ' ?'])\n"
+              "    readers['pyarrow.csv ' + pyarrow.__version__] = (lambda: pyarrow.csv.read_csv(path)) if header else (\n"
+              "        lambda: pyarrow.csv.read_csv(path, read_options=options, convert_options=nulls))\n"
+              "except ImportError: pass\n"
+              "try:\n"
+              "    import polars\n"
+              "    readers['polars ' + polars.__version__] = (lambda: polars.read_csv(path)) if header else (\n"
+              "        lambda: polars.read_csv(path, has_header=False, null_values=['?', ' ?']))\n"
+              "except ImportError: pass\n"
+              "result = {}\n"
+              "for name, read in readers.items():\n"
+              "    read()\n"
+              "    times = []\n"
+              "    for _ in range(3):\n"
+              "        start = time.perf_counter(); read(); times.append(time.perf_counter() - start)\n"
+              "    result[name] = statistics.median(times)\n"
+              "print(json.dumps(result))\n")
+    result = subprocess.run([python, "-c", script, path, "header" if header else "none"], capture_output=True, text=True)
+    return json.loads(result.stdout) if result.returncode == 0 else {}
+
+
+def mtrec_seconds(path, header=True):
+    """mtrec's own read of the file (collect's reader), timed as the suite times it."""
+    flags = [] if header else ["--csv-no-header"]
+    out = subprocess.run([bench, "--only", "csv", "--csv", path, *flags], cwd=root, check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"in ([0-9.]+) s", out).group(1))
 
 
 print(f"threads {suite['threads']}, OPENBLAS_CORETYPE {suite.get('openblas_coretype') or '(unset)'}, "
@@ -96,20 +126,33 @@ print(f"\ncategorical MMoE (8 categorical features, 100 to 100,000 ids, 16 numer
       f"{cat['embedding_rows_touched_per_step']} embedding rows per step updated in {cat['sparse_update_ms_per_step']:.3f} ms "
       f"(all dense weights: {cat['dense_update_ms_per_step']:.3f} ms)")
 
-print("\n| training rows | seconds per epoch | per million rows | peak resident MB |")
-print("|---|---|---|---|")
+print("\n| training rows | seconds per epoch | per million rows | peak resident MB | data + model + optimizer MB | peak / that |")
+print("|---|---|---|---|---|---|")
 for row in suite["rows_scaling"]:
+    held = row["data_mb"] + row["model_mb"] + row["optimizer_mb"]
     print(f"| {row['rows']:,} | {row['seconds_per_epoch']:.2f} | {row['seconds_per_epoch'] / row['rows'] * 1e6:.2f} "
-          f"| {row['peak_resident_mb']:.0f} |")
+          f"| {row['peak_resident_mb']:.0f} | {row['data_mb']:.0f} + {row['model_mb']:.1f} + {row['optimizer_mb']:.1f} "
+          f"| {row['peak_resident_mb'] / held:.2f}x |")
 
 csv = suite["csv"]
-theirs = pandas_megabytes_per_s(csv["file"]) if os.path.exists(python) else None
-line = f"\nCSV ingestion of {csv['file']} ({csv['megabytes']:.1f} MB): mtrec {csv['megabytes_per_s']:.1f} MB/s"
-if theirs:
-    line += f", pandas.read_csv {theirs:.1f} MB/s, ratio {csv['megabytes_per_s'] / theirs:.2f}x"
-print(line)
+census = os.path.join(root, "data", "census-income", "census-income.test.gz")
+print("\n| CSV file | MB | reader | seconds | MB/s | mtrec's ratio |")
+print("|---|---|---|---|---|---|")
+for path, header, seconds in [(csv["file"], True, csv["seconds"]), (census, False, None)]:
+    megabytes = os.path.getsize(path) / 1e6
+    if path.endswith(".gz"):
+        megabytes = len(subprocess.run(["gzip", "-dc", path], check=True, capture_output=True).stdout) / 1e6
+    seconds = seconds or mtrec_seconds(path, header)
+    theirs = reader_seconds(path, header) if os.path.exists(python) else {}
+    fastest = min(theirs.values()) if theirs else None
+    label = os.path.basename(path) + ("" if header else ", no header")
+    print(f"| {label} | {megabytes:.1f} | mtrec | {seconds:.3f} | {megabytes / seconds:.0f} | "
+          + (f"{fastest / seconds:.2f}x the fastest |" if fastest else "|"))
+    for name, their_seconds in theirs.items():
+        print(f"| | | {name} | {their_seconds:.3f} | {megabytes / their_seconds:.0f} | {their_seconds / seconds:.2f}x |")
+print("(MB counted uncompressed for .gz; a ratio above 1: mtrec is faster)")
 
 noop = suite.get("noop_rerun")
 if noop:
     print(f"no-op rerun of {noop['pipeline']}: median {noop['median_ms']:.1f} ms, min {noop['min_ms']:.1f} ms over "
-          f"{noop['runs']} runs (target 30 ms; DVC 0.66 s and Snakemake 1.08 s on an 8-stage pipeline per the peers' README)")
+          f"{noop['runs']} runs (target 15 ms; DVC 0.66 s and Snakemake 1.08 s on an 8-stage pipeline per the peers' README)")

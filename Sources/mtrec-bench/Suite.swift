@@ -31,6 +31,9 @@ struct Suite {
         var rows: Int
         var seconds_per_epoch: Double
         var peak_resident_mb: Double?
+        var data_mb: Double?
+        var model_mb: Double?
+        var optimizer_mb: Double?
     }
 
     struct CSVIngestion: Encodable {
@@ -108,7 +111,8 @@ struct Suite {
         let report = try JSONDecoder().decode(Report.self, from: Data(output.utf8))
         let steady = report.epoch_seconds.dropFirst()
         return Scaling(rows: rows, seconds_per_epoch: steady.reduce(0, +) / Double(max(steady.count, 1)),
-                       peak_resident_mb: report.peak_resident_mb)
+                       peak_resident_mb: report.peak_resident_mb, data_mb: report.data_mb, model_mb: report.model_mb,
+                       optimizer_mb: report.optimizer_mb)
     }
 
     func ingest() throws -> CSVIngestion {
@@ -183,7 +187,10 @@ struct Suite {
         }
         print("\nrows scaling (shared_bottom, 2 epochs):")
         for row in results.rows_scaling {
-            print(String(format: "  %9d rows  %7.2f s/epoch  peak %6.0f MB", row.rows, row.seconds_per_epoch, row.peak_resident_mb ?? 0))
+            let held = (row.data_mb ?? 0) + (row.model_mb ?? 0) + (row.optimizer_mb ?? 0)
+            print(String(format: "  %9d rows  %7.2f s/epoch  peak %6.0f MB = %.2fx data %.0f + model %.1f + optimizer %.1f MB", row.rows,
+                         row.seconds_per_epoch, row.peak_resident_mb ?? 0, (row.peak_resident_mb ?? 0) / max(held, 1e-9), row.data_mb ?? 0,
+                         row.model_mb ?? 0, row.optimizer_mb ?? 0))
         }
         let csv = results.csv
         print(String(format: "\nCSV ingestion: %.1f MB in %.2f s = %.1f MB/s (%d rows, %d rejected)", csv.megabytes, csv.seconds,

@@ -95,6 +95,7 @@ struct Bench: ParsableCommand {
         let evaluation = Evaluator.evaluate(predictions, tasks: architecture.tasks, on: testData)
         // A dense weight matrix costs one multiply-add per weight per sample forward and
         // two backward (input and weight gradients): 6 FLOPs per weight per trained sample.
+        let parameterCount = network.parameters.reduce(0) { $0 + $1.value.count }
         let weights = network.parameters.filter { $0.name.hasSuffix(".weight") && !$0.isSparse }.reduce(0) { $0 + $1.value.count }
         let sparse = workload == "categorical" ? CategoricalWorkload.sparseUpdateCost(trainer: trainer, data: trainData, batchSize: batch) : nil
         return Report(
@@ -105,7 +106,9 @@ struct Bench: ParsableCommand {
             mae: evaluation[1].mae, bayes_auc: bayesAUC, train_gflops: 6 * Double(weights) * trainRate / 1e9,
             embedding_rows_touched_per_step: sparse?.rowsTouched, sparse_update_ms_per_step: sparse?.milliseconds,
             dense_update_ms_per_step: sparse?.denseMilliseconds,
-            epoch_seconds: records.map(\.seconds), peak_resident_mb: PeakMemory.residentMegabytes())
+            epoch_seconds: records.map(\.seconds), peak_resident_mb: PeakMemory.residentMegabytes(),
+            data_mb: Double(Self.encodedBytes(trainData) + Self.encodedBytes(testData)) / 1e6,
+            model_mb: Double(parameterCount * 4) / 1e6, optimizer_mb: Double(parameterCount * 8) / 1e6)
     }
 
     /// One draw (the id effects are part of it), split into train and test.
@@ -116,18 +119,29 @@ struct Bench: ParsableCommand {
 
     /// The train and test sets; for generated data also the AUC of the true
     /// click probabilities on the test rows (the best any model can reach).
+    /// The bytes of a dataset's encoded arrays (features, tokens, labels, masks, users).
+    static func encodedBytes(_ data: Dataset) -> Int {
+        data.numeric.count * 4 + data.categorical.count * 4 + data.tokens.count * 4 + data.labels.reduce(0) { $0 + $1.count * 4 }
+            + data.masks.reduce(0) { $0 + ($1?.count ?? 0) * 4 } + (data.users?.count ?? 0) * 4
+    }
+
     func loadData() throws -> (Dataset, Dataset, Double?) {
         if let train, let test { return (try Workload.dataset(from: train), try Workload.dataset(from: test), nil) }
         if train != nil || test != nil { throw ValidationError("give both --train and --test, or neither") }
         let columns = Workload.featureNames.count
-        let all = Workload.generate(rows: rows + rows / 4, seed: seed)
-        func slice(_ range: Range<Int>) -> Dataset {
-            Workload.dataset(x: Array(all.features[(range.lowerBound * columns)..<(range.upperBound * columns)]),
-                             click: Array(all.click[range]), conversion: Array(all.y2[range]))
-        }
+        var all = Workload.generate(rows: rows + rows / 4, seed: seed)
         let testRows = rows..<(rows + rows / 4)
         let bayes = Metrics.auc(scores: Array(all.clickProbability[testRows]), labels: Array(all.click[testRows]))
-        return (slice(0..<rows), slice(testRows), bayes)
+        let test = Workload.dataset(x: Array(all.features[(rows * columns)...]), click: Array(all.click[testRows]),
+                                    conversion: Array(all.y2[testRows]))
+        // The training rows keep the generated arrays (moved out, cut short in place), not a copy of them:
+        // the peak memory is then the data's, not twice it.
+        var features = all.features, click = all.click, conversion = all.y2
+        (all.features, all.click, all.y2) = ([], [], [])
+        features.removeSubrange((rows * columns)...)
+        click.removeSubrange(rows...)
+        conversion.removeSubrange(rows...)
+        return (Workload.dataset(x: features, click: click, conversion: conversion), test, bayes)
     }
 }
 
@@ -195,6 +209,11 @@ struct Report: Codable {
     var epoch_seconds: [Double]
     /// The process's peak resident memory (VmHWM) when the figures were taken.
     var peak_resident_mb: Double?
+    /// What the run must hold, for comparison with the peak: the encoded
+    /// training and test data, the model's parameters, Adam's two moments per parameter.
+    var data_mb: Double?
+    var model_mb: Double?
+    var optimizer_mb: Double?
 
     func print(json: Bool) throws {
         if json {
