@@ -26,6 +26,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "MultiTaskLearning",
             dependencies: ["COpenBLAS"]
@@ -42,6 +47,7 @@ let package = Package(
         .target(
             name: "RecommenderStages",
             dependencies: [
+                "CZlib",
                 "Orchestrator",
                 "MultiTaskLearning",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -2,8 +2,8 @@ import Foundation
 import Orchestrator
 
 /// A file's bytes for one read: a plain file is mapped (no copy into fresh
-/// memory, whose pages the kernel would first clear), a compressed one is
-/// held decompressed. A UTF-8 byte-order mark is left out: it would
+/// memory, whose pages the kernel would first clear), a .gz one is held
+/// decompressed (by zlib, in this process). A UTF-8 byte-order mark is left out: it would
 /// otherwise become part of the first column's name.
 final class FileBytes {
     private let mapped: UnsafeMutableRawPointer?
@@ -11,12 +11,6 @@ final class FileBytes {
     private let held: [UInt8]
 
     init(_ url: URL) throws {
-        if url.pathExtension == "gz" {
-            let gzip = try ChildProcess(["/bin/gzip", "-dc", url.path], stdout: .capture, stderr: .capture)
-            guard gzip.waitUntilExit() == 0 else { throw StageFailure("cannot decompress \(url.path): \(gzip.standardError)") }
-            (mapped, mappedLength, held) = (nil, 0, gzip.standardOutputBytes)
-            return
-        }
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw StageFailure("cannot read \(url.path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -24,8 +18,19 @@ final class FileBytes {
         guard fstat(descriptor, &info) == 0 else { throw StageFailure("cannot read \(url.path): \(String(cString: strerror(errno)))") }
         let length = Int(info.st_size)
         // MAP_POPULATE maps every page of the page cache at once rather than one fault per page.
+        var pointer: UnsafeMutableRawPointer? = nil
         if (info.st_mode & S_IFMT) == S_IFREG, length > 0,
-           let pointer = mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0), pointer != MAP_FAILED {
+           let mapping = mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0), mapping != MAP_FAILED {
+            pointer = mapping
+        }
+        if url.pathExtension == "gz" {
+            defer { if let pointer { munmap(pointer, length) } }
+            let compressed = pointer == nil ? try Self.readWhole(descriptor, path: url.path) : []
+            let decompressed = try pointer.map {
+                try Gzip.decompress(UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: length), path: url.path)
+            } ?? compressed.withUnsafeBufferPointer { try Gzip.decompress($0, path: url.path) }
+            (mapped, mappedLength, held) = (nil, 0, decompressed)
+        } else if let pointer {
             (mapped, mappedLength, held) = (pointer, length, [])
         } else {
             (mapped, mappedLength, held) = (nil, 0, try Self.readWhole(descriptor, path: url.path))
