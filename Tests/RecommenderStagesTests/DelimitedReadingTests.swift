@@ -81,9 +81,10 @@ struct DelimitedReadingTests {
         }
     }
 
-    /// Numbers inside a longer text, as a scan meets them: followed by a
-    /// delimiter and more bytes, so that the eight-bytes-at-a-time digit
-    /// reading runs. Every field read as a number must equal strtod's reading of it.
+    /// Numbers inside a longer text, as the fused reader meets them:
+    /// followed by a delimiter and more bytes, so that the
+    /// eight-bytes-at-a-time digit reading runs. Where the read stops at the
+    /// field's end, its value must equal strtod's reading bit for bit.
     @Test func numbersInsideALineMatchStrtodBitForBit() {
         var random = SystemRandomNumberGenerator()
         var texts = ["12345678", "123456789", "1234567890123456789", "12345678901234567890", "0.12345678", "-87654321.1234567",
@@ -92,20 +93,18 @@ struct DelimitedReadingTests {
             let value = Double.random(in: -1e6...1e6, using: &random) * pow(10, Double(Int.random(in: -12...12, using: &random)))
             texts.append(String(format: ["%.17g", "%.6f", "%.3e", "%.0f", "%g", "%.9f", "%.12f"].randomElement(using: &random)!, value))
         }
-        let line = texts.joined(separator: ";") + "\n"
-        let bytes = Array(line.utf8)
-        bytes.withUnsafeBufferPointer { buffer in
-            let splitter = LineSplitter(bytes: buffer, delimiter: UInt8(ascii: ";"), trim: false)
-            let scan = DelimitedScan.read(0..<buffer.count, splitter: splitter, columns: Array(texts.indices), expectedFields: texts.count,
-                                          missing: MissingMarkers([""]), parts: 1)
-            let part = scan.parts[0]
-            let disagreements = texts.indices.filter { slot in
-                let expected = strtodWhole(texts[slot])
-                let actual = part.kind(row: 0, slot: slot) == .number ? part.value(row: 0, slot: slot) : nil
-                return expected?.bitPattern != actual?.bitPattern
+        var fastReads = 0
+        let disagreements = texts.filter { text in
+            let bytes = Array((text + ";12345678,87654321\n").utf8)
+            return bytes.withUnsafeBufferPointer { buffer in
+                guard let (value, end) = NumberReader().plainDecimalPrefix(buffer.baseAddress!, 0, buffer.count),
+                      end == text.utf8.count else { return false }
+                fastReads += 1
+                return strtodWhole(text)?.bitPattern != value.bitPattern
             }
-            #expect(disagreements.isEmpty, "differ from strtod on: \(disagreements.prefix(10).map { texts[$0] })")
         }
+        #expect(disagreements.isEmpty, "differ from strtod on: \(disagreements.prefix(10))")
+        #expect(fastReads > texts.count / 2, "only \(fastReads) of \(texts.count) read by the fast path")
     }
 
     /// The fused one-pass reader must give exactly what splitting each line
@@ -183,5 +182,31 @@ struct DelimitedReadingTests {
         }
         #expect(repeated == expectedRepeated)
         #expect(distinct == expectedDistinct)
+    }
+
+    /// Scanned numbers are kept as Floats; whole numbers a Float cannot hold
+    /// (ids, timestamps) must still reach an integer column exactly, on every
+    /// part, beside missing and small values.
+    @Test func largeWholeNumbersStayExactInIntegerColumns() throws {
+        var text = "timestamp,user,score\n"
+        var expectedTimes: [Int64] = [], expectedUsers: [Int64] = []
+        for row in 0..<5_000 {
+            let time = Int64(1_700_000_000_123) + Int64(row) * 7_919
+            let user = row % 3 == 0 ? Int64(row) : Int64(16_777_217) + Int64(row)  // half small, half just over 2^24
+            expectedTimes.append(time)
+            expectedUsers.append(user)
+            text += "\(time),\(user),\(row % 11 == 0 ? "NA" : "\(Double(row) / 8)")\n"
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wide-\(UUID().uuidString).csv")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (table, _) = try DelimitedFile().read(file)
+        #expect(table["timestamp"] == .int(expectedTimes))
+        #expect(table["user"] == .int(expectedUsers))
+        guard case .float(let scores)? = table["score"] else {
+            Issue.record("score should be a float column")
+            return
+        }
+        #expect(scores.enumerated().allSatisfy { row, score in row % 11 == 0 ? score.bitPattern == Float.nan.bitPattern : score == Float(Double(row) / 8) })
     }
 }

@@ -18,10 +18,13 @@ struct DelimitedScan {
         var rowStarts: [Int] = []
         var rowEnds: [Int] = []
         var fieldCounts: [Int] = []
-        /// Row-major: row r's wanted columns at `r * columns ..< (r + 1) * columns`
-        /// (missing where the row is too short).
-        var kinds: [ParsedKind] = []
-        var values: [Double] = []
+        /// Row-major: row r's wanted columns at `r * columns ..< (r + 1) * columns`,
+        /// each a Float (what a float column keeps); a missing field and one
+        /// that is not a number are NaNs of their own (`ScannedValue`).
+        var values: [Float] = []
+        /// Whole numbers a Float cannot hold exactly (over 2^24: ids,
+        /// timestamps), kept exact for integer columns, in row order.
+        var wide: [(index: Int, value: Double)] = []
         let columns: Int
         /// Per wanted column, what the rows with the expected field count hold.
         var tallies: [ColumnTally]
@@ -33,8 +36,23 @@ struct DelimitedScan {
             tallies = Array(repeating: ColumnTally(), count: columns)
         }
 
-        func kind(row: Int, slot: Int) -> ParsedKind { kinds[row * columns + slot] }
-        func value(row: Int, slot: Int) -> Double { values[row * columns + slot] }
+        func kind(row: Int, slot: Int) -> ParsedKind { ScannedValue.kind(values[row * columns + slot]) }
+
+        /// The number read (0 for a field that holds none).
+        func value(row: Int, slot: Int) -> Double {
+            let index = row * columns + slot
+            guard ScannedValue.kind(values[index]) == .number else { return 0 }
+            return exactValue(at: index, searchingFrom: 0).value
+        }
+
+        /// Entry `index`'s number as read: from `wide` where it is there (found
+        /// from `position` on, for callers walking the rows in order), else the Float.
+        func exactValue(at index: Int, searchingFrom position: Int) -> (value: Double, next: Int) {
+            var position = position
+            while position < wide.count, wide[position].index < index { position += 1 }
+            if position < wide.count, wide[position].index == index { return (wide[position].value, position + 1) }
+            return (Double(values[index]), position)
+        }
     }
 
     var parts: [Part]
@@ -76,9 +94,11 @@ extension DelimitedScan.Part {
         // One row's parsed columns, appended to the part's arrays in one go.
         let rowKinds = UnsafeMutableBufferPointer<ParsedKind>.allocate(capacity: columns.count)
         let rowValues = UnsafeMutableBufferPointer<Double>.allocate(capacity: columns.count)
+        let rowFloats = UnsafeMutableBufferPointer<Float>.allocate(capacity: columns.count)
         defer {
             rowKinds.deallocate()
             rowValues.deallocate()
+            rowFloats.deallocate()
         }
         let numbers = NumberReader()
         let fast = FusedLineReader(splitter: splitter, columns: columns, missing: missing, numbers: numbers)
@@ -108,8 +128,15 @@ extension DelimitedScan.Part {
             rowEnds.append(contentEnd)
             fieldCounts.append(fieldCount)
             if lines.count == 64 { reserveRows(forBytes: range.count, sampledBytes: contentEnd - range.lowerBound) }
-            kinds.append(contentsOf: rowKinds)
-            values.append(contentsOf: rowValues)
+            let base = values.count
+            for slot in columns.indices {
+                let value = rowValues[slot]
+                rowFloats[slot] = ScannedValue.encode(rowKinds[slot], value)
+                if rowKinds[slot] == .number, abs(value) > ScannedValue.exactFloatLimit, ScannedValue.isWhole(value) {
+                    wide.append((base + slot, value))
+                }
+            }
+            values.append(contentsOf: rowFloats)
             if fieldCount == expectedFields {
                 for slot in columns.indices { tallies[slot].count(rowKinds[slot], rowValues[slot]) }
             }
@@ -126,7 +153,6 @@ extension DelimitedScan.Part {
         rowStarts.reserveCapacity(expected)
         rowEnds.reserveCapacity(expected)
         fieldCounts.reserveCapacity(expected)
-        kinds.reserveCapacity(expected * columns)
         values.reserveCapacity(expected * columns)
     }
 
@@ -153,7 +179,7 @@ struct ColumnTally {
         case .notANumber: notNumbers += 1
         case .number:
             numbers += 1
-            if allWhole, value != value.rounded() || abs(value) >= 9e15 { allWhole = false }
+            if allWhole, !ScannedValue.isWhole(value) { allWhole = false }
         }
     }
 
@@ -162,6 +188,40 @@ struct ColumnTally {
         numbers += other.numbers
         notNumbers += other.notNumbers
         allWhole = allWhole && other.allWhole
+    }
+}
+
+/// How a scanned field is kept in a Float: a number as itself (any NaN it
+/// reads as becomes the plain NaN), a missing field and a field that is not a
+/// number as NaNs with payloads of their own.
+enum ScannedValue {
+    static let missing = Float(bitPattern: 0x7FC0_0001)
+    static let notANumber = Float(bitPattern: 0x7FC0_0002)
+    /// Whole numbers up to 2^24 are exact in a Float.
+    static let exactFloatLimit = 16_777_216.0
+
+    /// Whole and small enough for an exact Int64 (below 9e15). By a
+    /// conversion, not `rounded()`: that is a libm call on baseline x86-64,
+    /// which the optimizer may make for every value, even where it is not needed.
+    static func isWhole(_ value: Double) -> Bool {
+        abs(value) < 9e15 && Double(Int64(value)) == value
+    }
+
+    static func encode(_ kind: ParsedKind, _ value: Double) -> Float {
+        switch kind {
+        case .number: value.isNaN ? .nan : Float(value)
+        case .missing: missing
+        case .notANumber: notANumber
+        }
+    }
+
+    static func kind(_ stored: Float) -> ParsedKind {
+        guard stored.isNaN else { return .number }
+        switch stored.bitPattern {
+        case missing.bitPattern: return .missing
+        case notANumber.bitPattern: return .notANumber
+        default: return .number
+        }
     }
 }
 

@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 
 /// Turns the scanned numbers of the kept rows into table columns: Int64 for
-/// `asIntegers`, Float (NaN where missing) for the other slots. Each part
-/// fills its own range of rows in every column, all parts at once.
+/// `asIntegers` (exact, from the part's wide values where a Float is not),
+/// Float (NaN where missing) for the other slots. Each part fills its own
+/// range of rows in every column, all parts at once.
 enum NumericColumns {
     static func build(_ scan: DelimitedScan, kept: [[Int]], slots: [Int], asIntegers: Set<Int>) -> [Int: Column] {
         var starts = [0]
@@ -17,17 +18,20 @@ enum NumericColumns {
         }
         DispatchQueue.concurrentPerform(iterations: kept.count) { part in
             let rows = scan.parts[part], columns = rows.columns
-            rows.kinds.withUnsafeBufferPointer { kinds in
-                rows.values.withUnsafeBufferPointer { values in
-                    for (position, row) in kept[part].enumerated() {
-                        let at = offsets[part] + position, base = row * columns
-                        for (output, slot) in slots.enumerated() {
+            rows.values.withUnsafeBufferPointer { values in
+                // Row by row, as the values lie; `wide` walks the exact values in the same order.
+                var wide = 0
+                for (position, row) in kept[part].enumerated() {
+                    let at = offsets[part] + position, base = row * columns
+                    for (output, slot) in slots.enumerated() {
+                        if let floats = work.floats[output] {
+                            // A missing field (a NaN with a payload) becomes the plain NaN, as any NaN read does.
                             let value = values[base + slot]
-                            if let floats = work.floats[output] {
-                                floats[at] = kinds[base + slot] == .number ? Float(value) : .nan
-                            } else {
-                                work.integers[output]![at] = Int64(value)
-                            }
+                            floats[at] = value.isNaN ? .nan : value
+                        } else {
+                            let exact = rows.exactValue(at: base + slot, searchingFrom: wide)
+                            wide = exact.next
+                            work.integers[output]![at] = Int64(exact.value)
                         }
                     }
                 }
