@@ -101,7 +101,7 @@ struct Bench: ParsableCommand {
         return Report(
             model: kind.rawValue, workload: workload, train_rows: trainData.count, test_rows: testData.count, epochs: epochs, batch: batch,
             threads: threads, load_seconds: loadSeconds, first_epoch_samples_per_s: records[0].samplesPerSecond,
-            train_samples_per_s: trainRate, predict_samples_per_s: Double(testData.count) / predictSeconds.sorted()[1],
+            train_samples_per_s: trainRate, predict_samples_per_s: Double(testData.count) / predictSeconds.sorted()[predictSeconds.count / 2],
             auc: evaluation[0].auc, logloss: evaluation[0].logLoss, mse: evaluation[1].mse, rmse: evaluation[1].rmse,
             mae: evaluation[1].mae, bayes_auc: bayesAUC, train_gflops: 6 * Double(weights) * trainRate / 1e9,
             embedding_rows_touched_per_step: sparse?.rowsTouched, sparse_update_ms_per_step: sparse?.milliseconds,
