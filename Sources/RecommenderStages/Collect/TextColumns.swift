@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Builds the text columns of the kept rows, each part's rows at the same
 /// time. A text that repeats (a category, a country) is made into a String
@@ -59,7 +60,7 @@ private struct TextInterner {
         var slot = Self.hash(span) & mask
         while let known = entries[slot].text {
             let entry = entries[slot]
-            if entry.end - entry.start == span.count, UnsafeBufferPointer(rebasing: bytes[entry.start..<entry.end]).elementsEqual(span) {
+            if entry.end - entry.start == span.count, span.isEmpty || memcmp(bytes.baseAddress! + entry.start, span.baseAddress!, span.count) == 0 {
                 return known
             }
             slot = (slot + 1) & mask
@@ -85,12 +86,17 @@ private struct TextInterner {
     /// A multiply-and-rotate hash over 8-byte words (the tail zero-padded).
     private static func hash(_ span: UnsafeBufferPointer<UInt8>) -> Int {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(span.count)
+        guard let start = span.baseAddress else { return Int(truncatingIfNeeded: hash) }
         var index = 0
-        while index < span.count {
-            var word: UInt64 = 0
-            for offset in 0..<min(8, span.count - index) { word |= UInt64(span[index + offset]) << (8 * offset) }
+        while index + 8 <= span.count {
+            let word = UnsafeRawPointer(start + index).loadUnaligned(as: UInt64.self)
             hash = ((hash ^ word) &* 0xFF51_AFD7_ED55_8CCD).rotated(by: 29)
             index += 8
+        }
+        if index < span.count {
+            var word: UInt64 = 0
+            for offset in 0..<(span.count - index) { word |= UInt64(start[index + offset]) << (8 * offset) }
+            hash = ((hash ^ word) &* 0xFF51_AFD7_ED55_8CCD).rotated(by: 29)
         }
         return Int(truncatingIfNeeded: hash ^ (hash >> 32))
     }
