@@ -70,6 +70,7 @@ let package = Package(
         .executableTarget(
             name: "mtrec",
             dependencies: [
+                "MultiTaskLearning",
                 "OnlineServer",
                 "RecommenderStages",
                 "Orchestrator",

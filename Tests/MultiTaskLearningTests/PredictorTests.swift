@@ -90,6 +90,22 @@ struct PredictorTests {
         #expect(product.isRight())
     }
 
+    /// `mtrec` stops OpenBLAS's idle workers when it starts; products after
+    /// that, on the usual thread count and from several threads at once, are still right.
+    @Test func productsStayRightAfterTheIdleWorkersAreStopped() {
+        let product = NaiveProduct(m: 512, k: 128, n: 256)  // big enough for OpenBLAS to use its workers
+        let wrong = Mutex(0)
+        for _ in 0..<5 {
+            BLAS.stopIdleWorkers()
+            #expect(product.isRight())
+            DispatchQueue.concurrentPerform(iterations: 3) { _ in
+                BLAS.stopIdleWorkers()
+                if !product.isRight() { wrong.withLock { $0 += 1 } }
+            }
+        }
+        #expect(wrong.withLock { $0 } == 0)
+    }
+
     /// Inputs, read-only once made, and their product computed by loops.
     struct NaiveProduct: @unchecked Sendable {
         let a: Tensor, b: Tensor

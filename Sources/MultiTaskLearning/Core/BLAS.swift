@@ -90,6 +90,16 @@ public enum BLAS {
         return try body()
     }
 
+    /// Stops OpenBLAS's worker threads unless a call is using them. OpenBLAS
+    /// starts them when it is loaded, and they spin waiting for work for a
+    /// while: a short command (an all-cached rerun) would share its cores with
+    /// them. The next multi-threaded call starts them again.
+    public static func stopIdleWorkers() {
+        calls.lock.withLock {
+            if calls.running == 0 { stopWorkers?() }
+        }
+    }
+
     /// Runs `body` while no one-thread section is open (it waits for them to end).
     public static func outsideOneThreadSections<Result>(_ body: () -> Result) -> Result {
         sections.lock()
