@@ -90,11 +90,20 @@ public final class ContentHasher: @unchecked Sendable {
     }
 
     static func hashFile(_ url: URL) throws -> ContentDigest {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw FileError.cannotRead(url.path) }
-        defer { try? handle.close() }
+        // read(2) into one 1 MiB buffer: FileHandle reads 4 KiB per call here
+        // (732 calls for a 3 MB published file on every rerun).
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileError.cannotRead(url.path) }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
         var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
+        while true {
+            let got = read(descriptor, buffer.baseAddress!, buffer.count)
+            if got < 0, errno == EINTR { continue }
+            guard got >= 0 else { throw FileError.cannotRead(url.path) }
+            guard got > 0 else { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<got]))
         }
         return ContentDigest(hex: hasher.finalize().hexString)
     }
