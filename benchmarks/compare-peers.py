@@ -101,8 +101,10 @@ def mtrec_seconds(path, header=True):
     return float(re.search(r"in ([0-9.]+) s", out).group(1))
 
 
+torch_version = subprocess.run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True,
+                               text=True).stdout.strip() if have_torch else ""
 print(f"threads {suite['threads']}, OPENBLAS_CORETYPE {suite.get('openblas_coretype') or '(unset)'}, "
-      f"sgemm floor {suite['sgemm_gflops']:.1f} GFLOP/s\n")
+      f"sgemm floor {suite['sgemm_gflops']:.1f} GFLOP/s" + (f", PyTorch {torch_version}" if torch_version else "") + "\n")
 print("| model | framework | train samples/s | predict samples/s | click AUC | conversion MSE | train GFLOP/s (share of sgemm) |")
 print("|---|---|---|---|---|---|---|")
 for model in args.models:
