@@ -117,14 +117,14 @@ struct Bench: ParsableCommand {
         return (all.subset(Array(0..<rows)), all.subset(Array(rows..<(rows + rows / 4))), nil)
     }
 
-    /// The train and test sets; for generated data also the AUC of the true
-    /// click probabilities on the test rows (the best any model can reach).
     /// The bytes of a dataset's encoded arrays (features, tokens, labels, masks, users).
     static func encodedBytes(_ data: Dataset) -> Int {
         data.numeric.count * 4 + data.categorical.count * 4 + data.tokens.count * 4 + data.labels.reduce(0) { $0 + $1.count * 4 }
             + data.masks.reduce(0) { $0 + ($1?.count ?? 0) * 4 } + (data.users?.count ?? 0) * 4
     }
 
+    /// The train and test sets; for generated data also the AUC of the true
+    /// click probabilities on the test rows (the best any model can reach).
     func loadData() throws -> (Dataset, Dataset, Double?) {
         if let train, let test { return (try Workload.dataset(from: train), try Workload.dataset(from: test), nil) }
         if train != nil || test != nil { throw ValidationError("give both --train and --test, or neither") }

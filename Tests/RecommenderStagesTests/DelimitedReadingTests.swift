@@ -143,7 +143,7 @@ struct DelimitedReadingTests {
                 }
                 return flattened(scanned) + tallies
             }
-            for columns in [[0, 1, 2], [2, 0], [1, 4]] {
+            for columns in [[0, 1, 2], [2, 0], [1, 4], [1, 1]] {
                 let general = scan(fused: false, parts: 1, columns: columns)
                 #expect(general.count > 300)
                 for parts in [1, 3] {
@@ -208,5 +208,35 @@ struct DelimitedReadingTests {
             return
         }
         #expect(scores.enumerated().allSatisfy { row, score in row % 11 == 0 ? score.bitPattern == Float.nan.bitPattern : score == Float(Double(row) / 8) })
+    }
+
+    /// A column declared int takes only whole numbers below 9e15: anything
+    /// else would be truncated or rounded into a different integer (or trap),
+    /// so its row is rejected, saying why; whole values stay exact.
+    @Test func aDeclaredIntColumnRejectsWhatIsNotAWholeNumber() throws {
+        let text = "id,score\n16777217,1\n1.5,2\n9223372036854775000,3\nnan,4\n8999999999999999,5\n"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ints-\(UUID().uuidString).csv")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var reader = DelimitedFile()
+        reader.declaredTypes = ["id": .int]
+        let (table, rejected) = try reader.read(file)
+        #expect(table["id"] == .int([16_777_217, 8_999_999_999_999_999]))
+        #expect(rejected.map(\.line) == [3, 4, 5])
+        #expect(rejected.allSatisfy { $0.reason.contains("column 'id'") && $0.reason.contains("not a whole number") })
+    }
+
+    @Test func aColumnSelectedTwiceIsAnError() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("twice-\(UUID().uuidString).csv")
+        try "a,b\n1,2\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var reader = DelimitedFile()
+        reader.select = ["a", "b", "a"]
+        do {
+            _ = try reader.read(file)
+            Issue.record("a column selected twice was read")
+        } catch {
+            #expect("\(error)".contains("column 'a' is selected twice"))
+        }
     }
 }

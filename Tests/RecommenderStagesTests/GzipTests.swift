@@ -48,4 +48,9 @@ struct GzipTests {
             #expect("\(error)".contains("cannot decompress") && "\(error)".contains(".csv.gz"))
         }
     }
+
+    @Test func zerosAfterTheLastMemberAreIgnoredAsGzipIgnoresThem() throws {
+        let text = "a,b\n1,2\n"
+        #expect(try read(gzip(text) + [UInt8](repeating: 0, count: 512)) == Array(text.utf8))
+    }
 }

@@ -61,9 +61,10 @@ struct DelimitedFile {
     /// numeric column, and the table.
     private func read(_ splitter: LineSplitter, file: String) throws -> (table: Table, rejected: [RejectedRow]) {
         let layout = try self.layout(splitter, file: file)
+        let declaredWhole = Set(layout.wanted.indices.filter { declaredTypes[layout.names[layout.wanted[$0]]] == .int })
         let scan = DelimitedScan.read(layout.bodyStart..<splitter.bytes.count, splitter: splitter, columns: layout.wanted,
                                       expectedFields: layout.names.count, missing: MissingMarkers(missingMarkers),
-                                      parts: ProcessInfo.processInfo.activeProcessorCount)
+                                      parts: ProcessInfo.processInfo.activeProcessorCount, wholeOnly: declaredWhole)
         let rows = ScannedRows(splitter: splitter, scan: scan, layout: layout)
         var (kept, rejected) = wellFormedRows(rows)
         var tallies = layout.wanted.indices.map { slot in scan.parts.reduce(into: ColumnTally()) { $0.add($1.tallies[slot]) } }
@@ -95,6 +96,9 @@ struct DelimitedFile {
         }
         guard !columnNames.isEmpty else {
             throw StageFailure("\(file): no header line; give the column names with the 'columns' param")
+        }
+        if let repeated = select.first(where: { name in select.filter { $0 == name }.count > 1 }) {
+            throw StageFailure("\(file): column '\(repeated)' is selected twice; a table has one column per name")
         }
         let wanted = select.isEmpty ? Array(columnNames.indices) : try select.map { name in
             guard let index = columnNames.firstIndex(of: name) else {
@@ -174,8 +178,10 @@ struct DelimitedFile {
             kept[part] = kept[part].filter { row in
                 guard let slot = numericSlots.first(where: { scanned.kind(row: row, slot: $0) == .notANumber }) else { return true }
                 let index = wanted[slot]
+                let what = types[slot] == .int && declaredTypes[rows.layout.names[index]] == .int
+                    ? "is not a whole number below 9e15 (the column is declared int; declare it string to keep longer ids)" : "is not a number"
                 rejected.append(RejectedRow(line: rows.line(part, row),
-                                            reason: "column '\(rows.layout.names[index])': '\(rows.fields(part, row)[index].text(rows.splitter.bytes))' is not a number",
+                                            reason: "column '\(rows.layout.names[index])': '\(rows.fields(part, row)[index].text(rows.splitter.bytes))' \(what)",
                                             raw: rows.raw(part, row)))
                 for other in wanted.indices where scanned.kind(row: row, slot: other) == .missing { tallies[other].missing -= 1 }
                 return false

@@ -62,7 +62,7 @@ struct DelimitedScan {
     /// Reads the lines in `range`; `expectedFields` is how many fields a row
     /// must have to count in the tallies (the others will be rejected).
     static func read(_ range: Range<Int>, splitter: LineSplitter, columns: [Int], expectedFields: Int,
-                     missing: MissingMarkers, parts: Int, fused: Bool = true) -> DelimitedScan {
+                     missing: MissingMarkers, parts: Int, fused: Bool = true, wholeOnly: Set<Int> = []) -> DelimitedScan {
         let bytes = splitter.bytes
         var cuts = [range.lowerBound]
         for part in 1..<max(parts, 1) {
@@ -76,7 +76,7 @@ struct DelimitedScan {
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { index in
             var part = Part(columns: columns.count)
             part.scan(bounds[index]..<bounds[index + 1], splitter: work.splitter, columns: columns, expectedFields: expectedFields,
-                      missing: work.missing, fused: fused)
+                      missing: work.missing, fused: fused, wholeOnly: wholeOnly)
             (work.parts.baseAddress! + index).initialize(to: part)
         }
         let scanned = (0..<(bounds.count - 1)).map { (work.parts.baseAddress! + $0).move() }
@@ -88,8 +88,11 @@ struct DelimitedScan {
 
 extension DelimitedScan.Part {
     /// Reads the lines of `range`; `fused` lets the fast path read the lines it can (tests turn it off to compare).
+    /// `wholeOnly`: slots of columns declared int, where a number that is not
+    /// whole (or not below 9e15, past which a Double skips integers) counts as not a number.
     mutating func scan(_ range: Range<Int>, splitter: LineSplitter, columns: [Int], expectedFields: Int, missing: MissingMarkers,
-                       fused: Bool = true) {
+                       fused: Bool = true, wholeOnly: Set<Int> = []) {
+        let wholeOnlySlots = wholeOnly.sorted()
         var fields: [FieldSpan] = []
         // One row's parsed columns, appended to the part's arrays in one go.
         let rowKinds = UnsafeMutableBufferPointer<ParsedKind>.allocate(capacity: columns.count)
@@ -121,6 +124,9 @@ extension DelimitedScan.Part {
                     (rowKinds[slot], rowValues[slot]) = column < fields.count ? Self.parse(fields[column], splitter.bytes, missing, numbers)
                                                                               : (.missing, 0)
                 }
+            }
+            for slot in wholeOnlySlots where rowKinds[slot] == .number && !ScannedValue.isWhole(rowValues[slot]) {
+                (rowKinds[slot], rowValues[slot]) = (.notANumber, 0)
             }
             if lineEnd < range.upperBound { lineBreaks += 1 }
             lines.append(line)

@@ -18,6 +18,8 @@ struct FusedLineReader {
     /// or the delimiter could be part of one, which the general path would
     /// treat differently.
     let readsNumbersInline: Bool
+    /// A column wanted twice has one slot here; the general path fills both.
+    let readsLines: Bool
 
     init(splitter: LineSplitter, columns: [Int], missing: MissingMarkers, numbers: NumberReader) {
         bytes = splitter.bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
@@ -30,6 +32,7 @@ struct FusedLineReader {
         self.numbers = numbers
         let numberBytes = Set("0123456789+-.eE".utf8)
         readsNumbersInline = !numberBytes.contains(delimiter) && !missing.mayLookLikeANumber
+        readsLines = Set(columns).count == columns.count
     }
 
     /// Reads the line at `start` (ending at a line feed or `limit`) into
@@ -37,7 +40,7 @@ struct FusedLineReader {
     /// line has no such field). Nil when the general path must read it.
     func read(_ start: Int, limit: Int, kinds: UnsafeMutableBufferPointer<ParsedKind>,
               values: UnsafeMutableBufferPointer<Double>) -> (lineEnd: Int, contentEnd: Int, fields: Int)? {
-        guard start < limit else { return nil }
+        guard readsLines, start < limit else { return nil }
         let first = bytes[start]
         guard first != 32, first != 9, first != 10, first != 13 else { return nil }
         for slot in kinds.indices {

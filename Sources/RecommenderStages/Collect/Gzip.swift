@@ -31,6 +31,9 @@ enum Gzip {
             switch status {
             case Z_STREAM_END:
                 guard stream.avail_in > 0 else { return output }
+                // Zeros after the last member (padding some writers add) are ignored, as gzip ignores them.
+                let rest = UnsafeBufferPointer(start: stream.next_in, count: compressed.count - (stream.next_in - UnsafeMutablePointer(mutating: start)))
+                if rest.allSatisfy({ $0 == 0 }) { return output }
                 // Another member follows (files joined with cat are valid gzip).
                 guard inflateReset(&stream) == Z_OK else { throw StageFailure("cannot decompress \(path): zlib could not restart") }
             case Z_OK:

@@ -21,9 +21,13 @@ enum TextColumns {
             for row in kept[part] {
                 rows.splitter.split(scanned.rowStarts[row], scanned.rowEnds[row], into: &fields)
                 for (text, slot) in slots.enumerated() {
+                    // The scan saw this row with enough fields; the bytes are the same ones, read again.
+                    guard wanted[slot] < fields.count, scanned.kind(row: row, slot: slot) != .missing else {
+                        columns[text].append("")
+                        continue
+                    }
                     let field = fields[wanted[slot]]
-                    columns[text].append(scanned.kind(row: row, slot: slot) == .missing ? ""
-                                         : field.unquoted ?? interners[text].text(bytes, field.start, field.end))
+                    columns[text].append(field.unquoted ?? interners[text].text(bytes, field.start, field.end))
                 }
             }
             results.store(columns, at: part)
