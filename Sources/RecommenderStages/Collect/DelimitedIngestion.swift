@@ -7,6 +7,8 @@ public enum DelimitedIngestion {
         public var rows: Int
         public var columns: Int
         public var rejectedRows: Int
+        /// The text's size (decompressed, for a .gz file).
+        public var textBytes: Int
     }
 
     /// Without a header line the columns are named column_1, column_2, ... as many as the first line has.
@@ -19,6 +21,7 @@ public enum DelimitedIngestion {
             reader.names = (1...max(DelimitedFile.firstLineFieldCount(contents, delimiter: delimiter), 1)).map { "column_\($0)" }
         }
         let (table, rejected) = try reader.read(contents, file: path)
-        return Summary(rows: table.rowCount, columns: table.columns.count, rejectedRows: rejected.count)
+        return Summary(rows: table.rowCount, columns: table.columns.count, rejectedRows: rejected.count,
+                       textBytes: contents.withUnsafeBufferPointer(\.count))
     }
 }

@@ -38,7 +38,7 @@ enum NumericColumns {
             }
         }
         // The columns become arrays on every core too: a copy of the whole table.
-        let made = ColumnSlots(count: slots.count)
+        let made = ParallelResults<Column>(count: slots.count, initial: .float([]))
         DispatchQueue.concurrentPerform(iterations: slots.count) { output in
             if let floats = work.floats[output] {
                 made.store(.float(Array(UnsafeBufferPointer(start: floats, count: total))), at: output)
@@ -48,25 +48,6 @@ enum NumericColumns {
         }
         return Dictionary(uniqueKeysWithValues: zip(slots, made.take()))
     }
-}
-
-/// The columns made by the threads; column `i` is stored only by the thread that made it.
-private final class ColumnSlots: @unchecked Sendable {
-    private let columns: UnsafeMutableBufferPointer<Column>
-
-    init(count: Int) {
-        columns = .allocate(capacity: count)
-        columns.initialize(repeating: .float([]))
-    }
-
-    deinit {
-        _ = columns.deinitialize()
-        columns.deallocate()
-    }
-
-    func store(_ column: Column, at index: Int) { columns[index] = column }
-
-    func take() -> [Column] { Array(columns) }
 }
 
 /// The output columns the part threads write; part `i` writes only its own range of rows.

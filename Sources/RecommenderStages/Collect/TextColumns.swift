@@ -10,7 +10,7 @@ enum TextColumns {
     static func build(_ rows: DelimitedFile.ScannedRows, kept: [[Int]], slots: [Int]) -> [[String]] {
         guard !slots.isEmpty else { return [] }
         let wanted = rows.layout.wanted
-        let results = ResultSlots(count: kept.count), shared = SharedRows(rows: rows)
+        let results = ParallelResults<[[String]]>(count: kept.count, initial: []), shared = SharedRows(rows: rows)
         DispatchQueue.concurrentPerform(iterations: kept.count) { part in
             let rows = shared.rows
             let scanned = rows.scan.parts[part], bytes = rows.splitter.bytes
@@ -109,22 +109,6 @@ private struct TextInterner {
 /// The scanned rows the part threads read (and never change).
 private struct SharedRows: @unchecked Sendable {
     let rows: DelimitedFile.ScannedRows
-}
-
-/// Per-part results written by the part threads; part `i` writes only slot `i`.
-private final class ResultSlots: @unchecked Sendable {
-    private let values: UnsafeMutableBufferPointer<[[String]]>
-
-    init(count: Int) { values = .allocate(capacity: count); values.initialize(repeating: []) }
-
-    deinit {
-        _ = values.deinitialize()
-        values.deallocate()
-    }
-
-    func store(_ columns: [[String]], at part: Int) { values[part] = columns }
-
-    func take() -> [[[String]]] { Array(values) }
 }
 
 private extension UInt64 {
