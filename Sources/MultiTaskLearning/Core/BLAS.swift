@@ -70,13 +70,15 @@ public enum BLAS {
             // cores with them (measured: prediction on 2 cores at 1.7M rows/s
             // instead of 3.1M, depending on how soon it followed training).
             // Stopped here, they start again with the next multi-threaded call.
-            // The count first: setting any count starts the workers again
-            // if they are stopped (OpenBLAS 0.3.21), so stopping them first
-            // left a fresh worker spinning through the section.
+            // Setting a count starts stopped workers again (OpenBLAS 0.3.21),
+            // so one worker is back, spinning, through the section. Setting
+            // the count first avoids that, but then training that followed a
+            // section ran at half speed in 4 of 5 suite runs (MMoE 215,000
+            // samples/s, not 400,000); until that is understood, this order stays.
             calls.lock.withLock {
+                if sections.saved > 1 && calls.running == 0 { stopWorkers?() }
                 calls.restoredCount = nil
                 openblas_set_num_threads(1)
-                if sections.saved > 1 && calls.running == 0 { stopWorkers?() }
             }
         }
         sections.open += 1
