@@ -73,8 +73,8 @@ public enum BLAS {
             // Setting a count starts stopped workers again (OpenBLAS 0.3.21),
             // so one worker is back, spinning, through the section. Setting
             // the count first avoids that, but then training that followed a
-            // section ran at half speed in 4 of 5 suite runs (MMoE 215,000
-            // samples/s, not 400,000); until that is understood, this order stays.
+            // section mostly ran at half speed (the categorical MMoE in 5 of 6
+            // suite runs); until that is understood, this order stays.
             calls.lock.withLock {
                 if sections.saved > 1 && calls.running == 0 { stopWorkers?() }
                 calls.restoredCount = nil
