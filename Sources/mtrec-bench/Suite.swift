@@ -43,6 +43,11 @@ struct Suite {
         var megabytes_per_s: Double
         var rows: Int
         var rejected_rows: Int
+
+        var line: String {
+            String(format: "CSV ingestion: %.1f MB in %.3f s = %.1f MB/s (%d rows, %d rejected)", megabytes, seconds, megabytes_per_s,
+                   rows, rejected_rows)
+        }
     }
 
     struct NoopRerun: Encodable {
@@ -50,6 +55,10 @@ struct Suite {
         var runs: Int
         var min_ms: Double
         var median_ms: Double
+
+        var line: String {
+            String(format: "no-op rerun of %@: median %.1f ms, min %.1f ms over %d runs", pipeline, median_ms, min_ms, runs)
+        }
     }
 
     func run() throws {
@@ -87,14 +96,8 @@ struct Suite {
     /// One figure alone, for work on one part.
     func runOne(_ figure: SuiteFigure) throws {
         switch figure {
-        case .csv:
-            let csv = try ingest()
-            print(String(format: "CSV ingestion: %.1f MB in %.3f s = %.1f MB/s (%d rows, %d rejected)", csv.megabytes, csv.seconds,
-                         csv.megabytes_per_s, csv.rows, csv.rejected_rows))
-        case .noop:
-            guard let noop = try noopRerun() else { return }
-            print(String(format: "no-op rerun of %@: median %.1f ms, min %.1f ms over %d runs", noop.pipeline, noop.median_ms,
-                         noop.min_ms, noop.runs))
+        case .csv: print(try ingest().line)
+        case .noop: if let noop = try noopRerun() { print(noop.line) }
         }
     }
 
@@ -193,12 +196,7 @@ struct Suite {
                          row.seconds_per_epoch, row.peak_resident_mb ?? 0, (row.peak_resident_mb ?? 0) / max(held, 1e-9), row.data_mb ?? 0,
                          row.model_mb ?? 0, row.optimizer_mb ?? 0))
         }
-        let csv = results.csv
-        print(String(format: "\nCSV ingestion: %.1f MB in %.2f s = %.1f MB/s (%d rows, %d rejected)", csv.megabytes, csv.seconds,
-                     csv.megabytes_per_s, csv.rows, csv.rejected_rows))
-        if let noop = results.noop_rerun {
-            print(String(format: "no-op rerun of %@: median %.1f ms, min %.1f ms over %d runs", noop.pipeline, noop.median_ms,
-                         noop.min_ms, noop.runs))
-        }
+        print("\n" + results.csv.line)
+        if let noop = results.noop_rerun { print(noop.line) }
     }
 }

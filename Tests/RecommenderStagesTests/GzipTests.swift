@@ -22,7 +22,7 @@ struct GzipTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("read-\(UUID().uuidString).csv.gz")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try FileBytes(file).withUnsafeBufferPointer { Array($0) }
+        return try FileBytes.contents(of: file).withUnsafeBufferPointer { Array($0) }
     }
 
     @Test func aFileMadeByGzipReadsBackWhole() throws {

@@ -39,7 +39,7 @@ struct DelimitedFile {
     var maxFieldBytes = 1 << 20
 
     func read(_ url: URL) throws -> (table: Table, rejected: [RejectedRow]) {
-        try read(FileBytes(url), file: url.path)
+        try read(FileBytes.contents(of: url), file: url.path)
     }
 
     func read(_ contents: FileBytes, file: String) throws -> (table: Table, rejected: [RejectedRow]) {

@@ -15,7 +15,7 @@ public enum DelimitedIngestion {
     public static func read(_ path: String, delimiter: Character = ",", header: Bool = true) throws -> Summary {
         var reader = DelimitedFile()
         reader.delimiter = delimiter
-        let contents = try FileBytes(URL(fileURLWithPath: path))
+        let contents = try FileBytes.contents(of: URL(fileURLWithPath: path))
         if !header {
             reader.hasHeader = false
             reader.names = (1...max(DelimitedFile.firstLineFieldCount(contents, delimiter: delimiter), 1)).map { "column_\($0)" }

@@ -71,15 +71,15 @@ struct DelimitedScan {
             cuts.append(cut)
         }
         let bounds = cuts + [range.upperBound]
-        let work = PartWork(splitter: splitter, missing: missing, parts: .allocate(capacity: bounds.count - 1))
-        defer { work.parts.deallocate() }
+        let work = PartWork(splitter: splitter, missing: missing)
+        let results = ParallelResults(count: bounds.count - 1, initial: Part(columns: columns.count))
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { index in
             var part = Part(columns: columns.count)
             part.scan(bounds[index]..<bounds[index + 1], splitter: work.splitter, columns: columns, expectedFields: expectedFields,
                       missing: work.missing, fused: fused, wholeOnly: wholeOnly)
-            (work.parts.baseAddress! + index).initialize(to: part)
+            results.store(part, at: index)
         }
-        let scanned = (0..<(bounds.count - 1)).map { (work.parts.baseAddress! + $0).move() }
+        let scanned = results.take()
         var linesBefore = [0]
         for part in scanned.dropLast() { linesBefore.append(linesBefore.last! + part.lineBreaks) }
         return DelimitedScan(parts: scanned, linesBefore: linesBefore)
@@ -164,10 +164,13 @@ extension DelimitedScan.Part {
 
     static func parse(_ field: FieldSpan, _ bytes: UnsafeBufferPointer<UInt8>, _ missing: MissingMarkers,
                       _ numbers: NumberReader) -> (ParsedKind, Double) {
-        field.withBytes(bytes) { span in
-            if missing.contains(span) { return (.missing, 0) }
-            return numbers.number(span).map { (.number, $0) } ?? (.notANumber, 0)
-        }
+        field.withBytes(bytes) { parse($0, missing, numbers) }
+    }
+
+    /// A field's bytes as a missing marker, a number, or neither.
+    static func parse(_ span: UnsafeBufferPointer<UInt8>, _ missing: MissingMarkers, _ numbers: NumberReader) -> (ParsedKind, Double) {
+        if missing.contains(span) { return (.missing, 0) }
+        return numbers.number(span).map { (.number, $0) } ?? (.notANumber, 0)
     }
 }
 
@@ -231,9 +234,8 @@ enum ScannedValue {
     }
 }
 
-/// What the part threads share: part `i` reads its own lines and initialises only `parts[i]`.
+/// What the part threads read (and never change).
 private struct PartWork: @unchecked Sendable {
     let splitter: LineSplitter
     let missing: MissingMarkers
-    let parts: UnsafeMutableBufferPointer<DelimitedScan.Part>
 }

@@ -10,7 +10,20 @@ final class FileBytes {
     private let mappedLength: Int
     private let held: [UInt8]
 
-    init(_ url: URL) throws {
+    /// The file's text: a .gz file's bytes (mapped or read) are inflated,
+    /// and the mapping is let go once they are.
+    static func contents(of url: URL) throws -> FileBytes {
+        let file = try FileBytes(url)
+        guard url.pathExtension == "gz" else { return file }
+        return FileBytes(held: try file.withRawBytes { try Gzip.decompress($0, path: url.path) })
+    }
+
+    private init(held: [UInt8]) {
+        (mapped, mappedLength, self.held) = (nil, 0, held)
+    }
+
+    /// The file's bytes as they are: mapped when it is a plain file, else read.
+    private init(_ url: URL) throws {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw StageFailure("cannot read \(url.path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -18,20 +31,9 @@ final class FileBytes {
         guard fstat(descriptor, &info) == 0 else { throw StageFailure("cannot read \(url.path): \(String(cString: strerror(errno)))") }
         let length = Int(info.st_size)
         // MAP_POPULATE maps every page of the page cache at once rather than one fault per page.
-        var pointer: UnsafeMutableRawPointer? = nil
         if (info.st_mode & S_IFMT) == S_IFREG, length > 0,
            let mapping = mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0), mapping != MAP_FAILED {
-            pointer = mapping
-        }
-        if url.pathExtension == "gz" {
-            defer { if let pointer { munmap(pointer, length) } }
-            let compressed = pointer == nil ? try Self.readWhole(descriptor, path: url.path) : []
-            let decompressed = try pointer.map {
-                try Gzip.decompress(UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: length), path: url.path)
-            } ?? compressed.withUnsafeBufferPointer { try Gzip.decompress($0, path: url.path) }
-            (mapped, mappedLength, held) = (nil, 0, decompressed)
-        } else if let pointer {
-            (mapped, mappedLength, held) = (pointer, length, [])
+            (mapped, mappedLength, held) = (mapping, length, [])
         } else {
             (mapped, mappedLength, held) = (nil, 0, try Self.readWhole(descriptor, path: url.path))
         }
@@ -42,9 +44,12 @@ final class FileBytes {
     }
 
     func withUnsafeBufferPointer<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        let all = mapped.map { UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: mappedLength) }
-        return try (all.map { try body(Self.withoutByteOrderMark($0)) }
-            ?? held.withUnsafeBufferPointer { try body(Self.withoutByteOrderMark($0)) })
+        try withRawBytes { try body(Self.withoutByteOrderMark($0)) }
+    }
+
+    private func withRawBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        guard let mapped else { return try held.withUnsafeBufferPointer(body) }
+        return try body(UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: mappedLength))
     }
 
     private static func withoutByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {

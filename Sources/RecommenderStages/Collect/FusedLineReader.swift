@@ -30,8 +30,7 @@ struct FusedLineReader {
         slotOfField = slots
         self.missing = missing
         self.numbers = numbers
-        let numberBytes = Set("0123456789+-.eE".utf8)
-        readsNumbersInline = !numberBytes.contains(delimiter) && !missing.mayLookLikeANumber
+        readsNumbersInline = !NumberReader.plainDecimalBytes.contains(delimiter) && !missing.mayLookLikeANumber
         readsLines = Set(columns).count == columns.count
     }
 
@@ -78,8 +77,6 @@ struct FusedLineReader {
         // A carriage return before the line feed (or the text's end) is not the field's.
         if contentEnd > start, contentEnd == limit || bytes[contentEnd] == 10, bytes[contentEnd - 1] == 13 { contentEnd -= 1 }
         if trim { while contentEnd > start, bytes[contentEnd - 1] == 32 { contentEnd -= 1 } }
-        let span = UnsafeBufferPointer(start: bytes + start, count: contentEnd - start)
-        if missing.contains(span) { return (.missing, 0) }
-        return numbers.number(span).map { (.number, $0) } ?? (.notANumber, 0)
+        return DelimitedScan.Part.parse(UnsafeBufferPointer(start: bytes + start, count: contentEnd - start), missing, numbers)
     }
 }

@@ -10,7 +10,7 @@ struct JSONLinesFile {
     var maxFieldBytes = 1 << 20
 
     func read(_ url: URL) throws -> (table: Table, rejected: [RejectedRow]) {
-        let text = try FileBytes(url).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+        let text = try FileBytes.contents(of: url).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
         var objects: [[String: Any]] = []
         var rejected: [RejectedRow] = []
         var names: [String] = []

@@ -11,9 +11,8 @@ struct MissingMarkers: Sendable {
     init(_ texts: Set<String>) {
         markers = texts.map { Array($0.utf8) }
         longest = markers.map(\.count).max() ?? 0
-        let numberBytes = Set("0123456789+-.eE".utf8)
         mayLookLikeANumber = markers.contains { marker in
-            marker.contains { $0 >= 48 && $0 <= 57 } && marker.allSatisfy(numberBytes.contains)
+            marker.contains { $0 >= 48 && $0 <= 57 } && marker.allSatisfy(NumberReader.plainDecimalBytes.contains)
         }
     }
 

@@ -5,6 +5,9 @@ import Foundation
 struct NumberReader {
     private let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
 
+    /// The bytes a plain decimal is written with.
+    static let plainDecimalBytes = Set("0123456789+-.eE".utf8)
+
     /// The whole field as a number (what strtod reads when it reads all of
     /// it), nil when it is not one. Plain decimals are converted here: with at
     /// most 19 digits, a mantissa below 2^53 and a power of ten up
